@@ -1,0 +1,102 @@
+"""Speech with word timings from libespeak-ng, through ctypes.
+
+The synth callback hands over audio blocks together with events; a word
+event carries the sample index at which espeak starts that word.  That is
+the raw reference; ``bench.speech`` refines and verifies it against energy.
+"""
+import ctypes
+import ctypes.util
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+# speak_lib.h constants (espeak-ng 1.51 ABI).
+_AUDIO_OUTPUT_SYNCHRONOUS = 2
+_POS_CHARACTER = 1
+_CHARS_UTF8 = 1
+_EVENT_END_OF_LIST = 0
+_EVENT_WORD = 1
+_PARAM_RATE = 1
+_PARAM_PITCH = 3
+
+
+class _Event(ctypes.Structure):
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("unique_identifier", ctypes.c_uint),
+        ("text_position", ctypes.c_int),  # 1-based byte offset into the text
+        ("length", ctypes.c_int),
+        ("audio_position", ctypes.c_int),  # ms
+        ("sample", ctypes.c_int),          # sample index from the start of the call
+        ("user_data", ctypes.c_void_p),
+        ("id", ctypes.c_char * 8),
+    ]
+
+
+_Callback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short),
+                             ctypes.c_int, ctypes.POINTER(_Event))
+
+
+@dataclass
+class WordEvent:
+    """espeak's word-start event: byte span of the word in the text, and its sample."""
+
+    offset: int   # 0-based byte offset into the UTF-8 text
+    length: int
+    sample: int
+
+
+class Espeak:
+    """One initialised libespeak-ng; ``synth`` is serialised by a lock."""
+
+    def __init__(self):
+        name = ctypes.util.find_library("espeak-ng") or "libespeak-ng.so.1"
+        self._lib = ctypes.CDLL(name)
+        self.sample_rate = self._lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, None, 0)
+        if self.sample_rate <= 0:
+            raise RuntimeError("espeak_Initialize failed")
+        self._blocks, self._events = [], []
+        self._callback = _Callback(self._on_synth)  # kept alive: C holds the pointer
+        self._lib.espeak_SetSynthCallback(self._callback)
+        self._lock = threading.Lock()
+
+    def _on_synth(self, wav, count, events):
+        if count > 0:
+            self._blocks.append(np.ctypeslib.as_array(wav, shape=(count,)).copy())
+        i = 0
+        while events[i].type != _EVENT_END_OF_LIST:
+            e = events[i]
+            if e.type == _EVENT_WORD:
+                self._events.append(WordEvent(e.text_position - 1, e.length, e.sample))
+            i += 1
+        return 0
+
+    def synth(self, text, voice="en-us", wpm=170, pitch=50):
+        """Speak ``text``; return (int16 samples, [WordEvent]) at ``sample_rate``."""
+        data = text.encode("utf-8")
+        with self._lock:
+            self._blocks, self._events = [], []
+            if self._lib.espeak_SetVoiceByName(voice.encode()) != 0:
+                raise ValueError(f"espeak-ng has no voice {voice!r}")
+            self._lib.espeak_SetParameter(_PARAM_RATE, int(wpm), 0)
+            self._lib.espeak_SetParameter(_PARAM_PITCH, int(pitch), 0)
+            buf = ctypes.create_string_buffer(data)
+            err = self._lib.espeak_Synth(buf, len(data) + 1, 0, _POS_CHARACTER, 0,
+                                         _CHARS_UTF8, None, None)
+            if err != 0:
+                raise RuntimeError(f"espeak_Synth failed ({err})")
+            self._lib.espeak_Synchronize()
+            audio = np.concatenate(self._blocks) if self._blocks else np.zeros(0, np.int16)
+            return audio, list(self._events)
+
+
+_shared = None
+
+
+def engine():
+    """The process-wide Espeak (espeak-ng keeps global state, so one is all there is)."""
+    global _shared
+    if _shared is None:
+        _shared = Espeak()
+    return _shared

@@ -1,0 +1,117 @@
+// Type declarations of srtmedia.js.
+
+export type TaskState = "pending" | "processing" | "completed" | "failed" | "cancelled";
+export type Stage = "queued" | "transcribing" | "processing_llm" | "aligning" | "completed";
+export type ExportFormat = "json" | "srt" | "vtt" | "txt" | "md";
+
+/** RFC 9457 problem details, with the API's extension members. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  task_id?: string;
+  task_status?: TaskState;
+  progress?: number;
+  line?: number;
+  error_code?: string;
+  [member: string]: unknown;
+}
+
+export interface TaskStatus {
+  task_id: string;
+  status: TaskState;
+  stage: Stage;
+  progress: number;
+  message?: string;
+  created_at: string;
+  updated_at: string;
+  error_message?: string;
+}
+
+export interface TaskCreated {
+  task_id: string;
+  status: TaskState;
+  message: string;
+  location: string | null;
+  retryAfter: number | null;
+}
+
+export interface Word { text: string; start: number; end: number; confidence?: number }
+export interface Sentence { start: number; end: number; text: string; words: Word[] }
+export interface Paragraph { index: number; start: number; end: number; text: string; sentences: Sentence[]; cue_indices: number[] }
+export interface Cue { index: number; start: number; end: number; text: string; original_start: number; original_end: number; found: boolean }
+
+/** The pipeline's result (docs/pipeline.md). */
+export interface TranscriptResult {
+  paragraphs: Paragraph[];
+  cues: Cue[];
+  timing: { offset: number; ratio: number; segments: Array<{ start: number; end: number; offset: number; ratio: number }> };
+  transcript: { words: Word[]; agreement: number; language: string };
+  media: { duration: number; format: string; streams: Array<Record<string, unknown>> };
+  engine: Record<string, unknown>;
+  warnings: string[];
+}
+
+export interface TaskResult { task_id: string; status: "completed"; result: TranscriptResult }
+
+export interface TaskList {
+  user_id: string;
+  active_tasks: TaskStatus[];
+  completed_tasks: TaskStatus[];
+  total_active: number;
+  total_completed: number;
+  next_cursor: string | null;
+}
+
+export type FileInput = Blob | ArrayBuffer | ArrayBufferView | string;
+
+export interface CreateTaskOptions {
+  textEngine?: "auto" | "builtin" | "llm";
+  language?: string;
+  wordTiming?: boolean;
+  idempotencyKey?: string;
+  signal?: AbortSignal;
+  /** Upload progress; only where XMLHttpRequest exists (browsers). */
+  onUploadProgress?: (progress: { loaded: number; total: number | null }) => void;
+}
+
+export interface WaitOptions {
+  onProgress?: (status: TaskStatus) => void;
+  signal?: AbortSignal;
+  /** Milliseconds between polls when the server sends no Retry-After. */
+  interval?: number;
+  /** Seconds to wait before the first poll (TaskCreated.retryAfter). */
+  retryAfter?: number | null;
+}
+
+export class SrtmediaError extends Error {
+  constructor(problem: Problem, options?: { status?: number; retryAfter?: number | null });
+  readonly status: number;
+  readonly problem: Problem;
+  /** Seconds from the answer's Retry-After header, if any. */
+  readonly retryAfter: number | null;
+}
+
+export function parseRetryAfter(value: string | null | undefined): number | null;
+export function sleep(ms: number, signal?: AbortSignal): Promise<void>;
+
+export class SrtmediaClient {
+  constructor(options: { baseUrl?: string; userId: string; fetch?: typeof fetch; pollInterval?: number });
+  readonly baseUrl: string;
+  userId: string;
+  pollInterval: number;
+  url(path: string): string;
+  taskPath(taskId: string, tail?: string): string;
+  mediaUrl(taskId: string): string;
+  request(method: string, path: string, init?: { headers?: Record<string, string>; body?: BodyInit; signal?: AbortSignal;
+    onUploadProgress?: CreateTaskOptions["onUploadProgress"] }): Promise<Response>;
+  createTask(srtFile: FileInput, mediaFile: FileInput, options?: CreateTaskOptions): Promise<TaskCreated>;
+  getStatus(taskId: string, options?: { signal?: AbortSignal }): Promise<TaskStatus>;
+  getResult(taskId: string, format?: "json", options?: { signal?: AbortSignal }): Promise<TaskResult>;
+  getResult(taskId: string, format: Exclude<ExportFormat, "json">, options?: { signal?: AbortSignal }): Promise<string>;
+  getUserTasks(options?: { includeCompleted?: boolean; limit?: number; cursor?: string; signal?: AbortSignal }): Promise<TaskList>;
+  cancelTask(taskId: string, options?: { signal?: AbortSignal }): Promise<TaskStatus>;
+  waitForResult(taskId: string, options?: WaitOptions): Promise<TaskResult>;
+}

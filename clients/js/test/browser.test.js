@@ -1,0 +1,94 @@
+// The web page in headless Chromium against a real service running the real pipeline.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, before, test } from "node:test";
+
+import { chromium } from "playwright-core";
+
+import { startService, uniqueUser } from "../testkit/support.js";
+
+const ARTIFACTS = fileURLToPath(new URL("../../../test-artifacts/", import.meta.url));
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+              "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const SPEECH = fileURLToPath(new URL("../testkit/speech.py", import.meta.url));
+
+let service, browser, talk;
+before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const folder = mkdtempSync(join(tmpdir(), "srtmedia-talk-"));
+  talk = JSON.parse(execFileSync(process.env.PYTHON || "python3", [SPEECH, folder], { encoding: "utf8" }));
+  [service, browser] = await Promise.all([
+    startService({ pipeline: "real", workers: 1 }),
+    chromium.launch({ executablePath: CHROMIUM, args: ARGS }),
+  ]);
+});
+after(async () => {
+  await browser?.close();
+  await service?.stop();
+});
+
+async function openPage(user) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const failures = [];
+  page.on("pageerror", (error) => failures.push(error.message));
+  page.on("requestfailed", (request) => {
+    if (!request.url().includes("/media")) failures.push(`request failed: ${request.url()}`);
+  });
+  await page.goto(service.baseUrl + "/");
+  await page.fill("#user-id", user);
+  await page.dispatchEvent("#user-id", "change");
+  return { page, failures };
+}
+
+test("upload a recording, watch it finish, click a paragraph and the player seeks", { timeout: 240_000 }, async () => {
+  const user = uniqueUser("browser");
+  const { page, failures } = await openPage(user);
+  await page.setInputFiles("#srt-file", talk.srt);
+  await page.setInputFiles("#media-file", talk.wav);
+  await page.click("#upload-button");
+  await page.waitForFunction(() => document.querySelector("#upload-percent").textContent === "100 %");
+  await page.waitForSelector("#processing:not([hidden])");
+  await page.screenshot({ path: join(ARTIFACTS, "page-processing.png"), fullPage: true });
+  await page.waitForSelector("#viewer:not([hidden]) #transcript p", { timeout: 200_000 });
+  assert.match(await page.textContent("#transcript"), /welcome to the course/);
+  assert.equal(await page.getAttribute(`#tasks tr[data-task-id^="${user}:"] .state`, "class"), "state state-completed");
+
+  await page.waitForFunction(() => document.querySelector("#player").readyState >= 1);
+  // Sentences seek to themselves; the paragraph holding them lights up.
+  const sentence = page.locator("#transcript .sentence").last();
+  const start = Number(await sentence.getAttribute("data-start"));
+  assert.ok(start > 3, `the last sentence starts at ${start}`);
+  await sentence.click();
+  const time = await page.evaluate(() => document.querySelector("#player").currentTime);
+  assert.ok(Math.abs(time - start) < 0.3, `player at ${time}, sentence starts at ${start}`);
+  const speaking = page.locator("#transcript p.speaking");
+  assert.equal(await speaking.count(), 1);
+  assert.ok(Number(await speaking.getAttribute("data-start")) <= start);
+
+  const download = page.waitForEvent("download");
+  await page.click('#downloads button[data-format="srt"]');
+  assert.equal((await download).suggestedFilename(), "transcript.srt");
+  await page.screenshot({ path: join(ARTIFACTS, "page-transcript.png"), fullPage: true });
+  assert.deepEqual(failures, []);
+  await page.close();
+});
+
+test("a malformed SRT shows a readable message, not JSON", async () => {
+  const { page, failures } = await openPage(uniqueUser("badsrt"));
+  await page.setInputFiles("#srt-file", { name: "bad.srt", mimeType: "text/plain", buffer: Buffer.from("not subtitles") });
+  await page.setInputFiles("#media-file", talk.wav);
+  await page.click("#upload-button");
+  const error = page.locator("#error");
+  await error.waitFor({ state: "visible" });
+  const text = await error.textContent();
+  assert.match(text, /subtitle file has a problem at line \d+/);
+  assert.doesNotMatch(text, /[{}"]/);
+  await page.screenshot({ path: join(ARTIFACTS, "page-bad-srt.png"), fullPage: true });
+  assert.deepEqual(failures, []);
+  await page.close();
+});

@@ -1,0 +1,44 @@
+"""One task: its status, its result, and DELETE to cancel it or drop its files."""
+from flask import Blueprint, request
+
+from srtmedia.blueprints import owned_task, services
+from srtmedia.folders import remove_task_files
+from srtmedia.ids import job_id_for
+from srtmedia.results import result_response
+from srtmedia.schemas import ResultQuerySchema, TaskStatusSchema, load
+from srtmedia.store import ACTIVE, CANCELLED, FINAL
+
+bp = Blueprint("tasks", __name__)
+_status_schema = TaskStatusSchema()
+
+
+@bp.get("/tasks/<task_id>/status")
+def status(task_id):
+    return _status_schema.dump(owned_task(task_id))
+
+
+@bp.get("/tasks/<task_id>/result")
+def result(task_id):
+    task = owned_task(task_id)
+    query = load(ResultQuerySchema(), request.args.to_dict())
+    return result_response(services().config.data_dir, task, query["format"])
+
+
+@bp.delete("/tasks/<task_id>")
+def delete(task_id):
+    """Cancel an active task; for a finished one delete its files and result. Safe to repeat."""
+    task = owned_task(task_id)
+    svc = services()
+    if task["status"] in ACTIVE:
+        if svc.store.finish(task_id, CANCELLED, message="Cancelled by the user"):
+            svc.task_queue.stop(job_id_for(task_id))
+            return _status_schema.dump(svc.store.get(task_id))
+        # The task ended on its own between our read and the cancel: the caller
+        # still wants it gone, so treat it as the finished task it now is.
+        task = svc.store.get(task_id)
+    if not task.get("files_deleted"):
+        remove_task_files(svc.config.data_dir, task_id)
+        svc.store.update(task_id, allowed=FINAL, files_deleted=True, message="Files and result deleted")
+        svc.store.forget(task_id)
+        task = svc.store.get(task_id)
+    return _status_schema.dump(task)

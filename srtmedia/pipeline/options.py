@@ -1,0 +1,46 @@
+"""Settings for one pipeline run."""
+from dataclasses import dataclass, fields
+
+from srtmedia.settings import EnvSettings
+
+
+@dataclass
+class Options(EnvSettings):
+    """What engines to use and which limits to enforce.
+
+    ``text_engine`` is ``builtin``, ``llm`` or ``auto`` (the LLM when an
+    endpoint is configured, the built-in engine otherwise).
+    """
+
+    whisper_model: str = ""          # a CTranslate2 Whisper model folder; "" = bundled tiny.en
+    language: str = "en"
+    text_engine: str = "auto"
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_timeout: float = 60.0
+    word_timing: bool = True         # refine word times with forced alignment
+    max_cues: int = 50_000
+    max_duration: float = 6 * 3600.0  # seconds of media
+    threads: int = 0                  # 0 = every core
+
+    _ENV = {
+        "whisper_model": "SRTMEDIA_WHISPER_MODEL",
+        "language": "SRTMEDIA_LANGUAGE",
+        "text_engine": "SRTMEDIA_TEXT_ENGINE",
+        "llm_base_url": "SRTMEDIA_LLM_BASE_URL",
+        "llm_model": "SRTMEDIA_LLM_MODEL",
+        "llm_api_key": "SRTMEDIA_LLM_API_KEY",
+        "llm_timeout": "SRTMEDIA_LLM_TIMEOUT",
+        "word_timing": "SRTMEDIA_WORD_TIMING",
+        "max_cues": "SRTMEDIA_MAX_CUES",
+        "max_duration": "SRTMEDIA_MAX_MEDIA_DURATION",
+        "threads": "SRTMEDIA_THREADS",
+    }
+
+    def as_dict(self):
+        """The options without secrets, for the result's ``engine`` block."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["llm_api_key"] = "***" if self.llm_api_key else ""
+        return data
+

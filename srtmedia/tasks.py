@@ -1,0 +1,144 @@
+"""The RQ job: run the pipeline for one task, reporting into the task record."""
+import importlib
+import logging
+import os
+import threading
+import time
+
+import redis
+from rq import get_current_job
+from rq.timeouts import JobTimeoutException
+
+from srtmedia.config import Config
+from srtmedia.folders import task_folder, write_result
+from srtmedia.metrics import Metrics, StageClock
+from srtmedia.store import ACTIVE, CANCELLED, COMPLETED, FAILED, PROCESSING, TaskStore
+from srtmedia.uploads import MEDIA_NAME, SUBTITLES_NAME
+
+log = logging.getLogger(__name__)
+
+# Where each pipeline stage falls on the 0-100 progress scale.
+STAGE_SPANS = {"transcribing": (0, 40), "processing_llm": (40, 55), "aligning": (55, 99)}
+# Faults worth another attempt; anything else would fail the same way again.
+TRANSIENT = (ConnectionError, TimeoutError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
+def process_task(task_id):
+    """RQ entry point (enqueued by name): process ``task_id`` and return its final status."""
+    job = get_current_job()
+    store = TaskStore(job.connection, Config.from_env())
+    return run_task(store, task_id, retries_left=job.retries_left or 0)
+
+
+def load_pipeline(spec):
+    """The callable named by "module:function"."""
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+class ProgressReporter:
+    """The pipeline's progress callback: stage fraction -> task progress, throttled writes."""
+
+    def __init__(self, store, task_id, min_interval=0.25):
+        self.store = store
+        self.task_id = task_id
+        self.min_interval = min_interval
+        self._last = (None, None, 0.0)
+        self.clock = StageClock(Metrics(store.redis))
+
+    def __call__(self, stage, fraction, message):
+        self.clock.mark(stage)
+        low, high = STAGE_SPANS.get(stage, (0, 99))
+        percent = int(low + (high - low) * min(max(float(fraction), 0.0), 1.0))
+        last_stage, last_percent, last_time = self._last
+        now = time.monotonic()
+        if stage == last_stage and percent == last_percent and now - last_time < self.min_interval:
+            return
+        self._last = (stage, percent, now)
+        self.store.update(self.task_id, allowed=(PROCESSING,), stage=stage, progress=percent, message=message)
+
+
+class CancellationCheck:
+    """The pipeline's is_cancelled callable: reads the task record, at most every ``min_interval``."""
+
+    def __init__(self, store, task_id, min_interval=0.25):
+        self.store = store
+        self.task_id = task_id
+        self.min_interval = min_interval
+        self._checked_at = 0.0
+        self._cancelled = False
+
+    def __call__(self):
+        now = time.monotonic()
+        if not self._cancelled and now - self._checked_at >= self.min_interval:
+            self._checked_at = now
+            self._cancelled = self.store.is_cancelled(self.task_id)
+        return self._cancelled
+
+
+class Heartbeat(threading.Thread):
+    """Refreshes the task's heartbeat key while the job runs, so a reaper can tell it is alive."""
+
+    def __init__(self, store, task_id):
+        super().__init__(daemon=True, name=f"heartbeat {task_id}")
+        self.store = store
+        self.task_id = task_id
+        self.stopped = threading.Event()
+
+    def run(self):
+        interval = max(self.store.config.heartbeat_ttl / 3, 0.2)
+        while not self.stopped.is_set():
+            try:
+                self.store.beat(self.task_id)
+            except redis.exceptions.RedisError:
+                log.warning("heartbeat for %s failed", self.task_id)
+            self.stopped.wait(interval)
+
+    def stop(self):
+        self.stopped.set()
+
+
+def run_task(store, task_id, retries_left=0):
+    """Run the pipeline for an active task and record how it ended; return the final status."""
+    from srtmedia.pipeline import Cancelled, Options, PipelineError
+
+    task = store.get(task_id)
+    if task is None or task["status"] not in ACTIVE:
+        return task["status"] if task else "missing"
+    if not store.update(task_id, status=PROCESSING, message="Starting"):
+        return store.get(task_id)["status"]
+    config = store.config
+    folder = task_folder(config.data_dir, task_id)
+    heartbeat = Heartbeat(store, task_id)
+    heartbeat.start()
+    reporter = ProgressReporter(store, task_id)
+    try:
+        options = Options.from_env(**{**config.options, **task.get("options", {})})
+        result = load_pipeline(config.pipeline)(
+            os.path.join(folder, SUBTITLES_NAME), os.path.join(folder, MEDIA_NAME), options=options,
+            progress=reporter, is_cancelled=CancellationCheck(store, task_id))
+        reporter.clock.close()
+    except Cancelled:
+        store.finish(task_id, CANCELLED, message="Cancelled")
+    except PipelineError as exc:
+        store.finish(task_id, FAILED, message="Failed", error_message=str(exc), error_code=exc.code)
+    except JobTimeoutException:
+        store.finish(task_id, FAILED, message="Failed", error_code="timeout",
+                     error_message="Processing took longer than the time allowed for this media.")
+    except TRANSIENT as exc:
+        if retries_left > 0:
+            store.update(task_id, message=f"Retrying after a temporary fault: {exc}")
+            raise
+        store.finish(task_id, FAILED, message="Failed", error_code="unavailable",
+                     error_message=f"A service the pipeline needs stayed unavailable: {exc}")
+    except Exception as exc:  # a bug or an environment fault: fail visibly, retrying would not help
+        log.exception("task %s failed", task_id)
+        store.finish(task_id, FAILED, message="Failed", error_code="internal",
+                     error_message=f"Internal error while processing ({type(exc).__name__}).")
+    else:
+        result_file = write_result(config.data_dir, task_id, result)
+        store.finish(task_id, COMPLETED, message="Completed",
+                     result_path=os.path.relpath(result_file, config.data_dir))
+    finally:
+        heartbeat.stop()
+    return store.get(task_id)["status"]

@@ -1,0 +1,261 @@
+"""The HTTP contract on fakeredis, with the job run in-process by run_task."""
+import os
+import re
+
+import pytest
+from rq.job import JobStatus
+from service_support import (app, client, config, redis_client, service_config, srt_bytes, store,  # noqa: F401
+                             submit, task_queue, upload, wav_bytes)
+
+from srtmedia.app import create_app
+from srtmedia.ids import GLOBAL_ACTIVE_COUNT
+from srtmedia.tasks import run_task
+
+ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+def problem(response, status):
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.content_type == "application/problem+json"
+    body = response.get_json()
+    assert body["status"] == status and body["title"] and body["detail"]
+    return body
+
+
+def slots(redis_client, user="alice"):
+    return redis_client.scard(f"user:{user}:active_tasks"), int(redis_client.get(GLOBAL_ACTIVE_COUNT) or 0)
+
+
+def test_submit_answers_202_and_stores_the_task(client, redis_client, config):
+    response = submit(client, language="en", text_engine="builtin")
+    assert response.status_code == 202
+    body = response.get_json()
+    assert body["status"] == "pending"
+    assert body["message"] == "Task created successfully. Use the task_id to track progress."
+    user, _, task_uuid = body["task_id"].partition(":")
+    assert user == "alice" and re.fullmatch(r"[0-9a-f-]{36}", task_uuid)
+    assert response.headers["Location"] == f"/tasks/{body['task_id']}/status"
+    assert int(response.headers["Retry-After"]) > 0
+    assert redis_client.hget(f"task:{body['task_id']}", "data")
+    assert slots(redis_client) == (1, 1)
+    folder = os.path.join(config.data_dir, "tasks", "alice", task_uuid)
+    assert sorted(os.listdir(folder)) == ["media", "subtitles.srt"]
+    assert open(os.path.join(folder, "media"), "rb").read() == wav_bytes()
+    job = task_queue_job(redis_client, config, body["task_id"])
+    assert job.get_status() == JobStatus.QUEUED and job.timeout >= config.job_timeout_base
+    assert job.id == task_uuid
+
+
+def task_queue_job(redis_client, config, task_id):
+    from srtmedia.queue import TaskQueue
+
+    return TaskQueue(redis_client, config).fetch(task_id.split(":")[1])
+
+
+def test_every_error_is_problem_json(client):
+    problem(client.get("/nope"), 404)
+    not_allowed = client.post("/tasks/alice:x")
+    problem(not_allowed, 405)
+    assert "DELETE" in not_allowed.headers["Allow"]
+    body = problem(client.get("/tasks/alice:x/status"), 401)
+    assert body["detail"] == "Missing X-User-ID header. Please provide user identification."
+
+
+def test_internal_errors_are_problem_json(config, redis_client):
+    app = create_app(config, redis=redis_client)
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret detail")
+
+    body = problem(app.test_client().get("/boom"), 500)
+    assert "secret" not in body["detail"]
+
+
+@pytest.mark.parametrize("user", ["../etc", "a:b", "x" * 65, "a b", ".hidden"])
+def test_user_ids_are_sanitized(client, user):
+    problem(submit(client, user=user), 400)
+
+
+def test_missing_user_header_on_submit(client, redis_client):
+    problem(submit(client, user=None), 401)
+    assert slots(redis_client) == (0, 0)
+
+
+@pytest.mark.parametrize("form, status, words", [
+    ({"srt": b"1\n00:00:01,000 --> garbage\nHi\n"}, 400, "line 2"),
+    ({"media": b"just some text, not media at all\n"}, 400, "does not look like"),
+    ({"media": b""}, 400, "empty"),
+    ({"text_engine": "gpt-7"}, 400, "text_engine"),
+])
+def test_bad_input_is_refused_without_leaking_a_slot(client, redis_client, config, form, status, words):
+    body = problem(submit(client, **form), status)
+    assert words in body["detail"]
+    assert slots(redis_client) == (0, 0)
+    assert os.listdir(os.path.join(config.data_dir, "tasks", "alice")) == []
+    assert redis_client.zcard("user:alice:tasks") == 0
+
+
+def test_malformed_srt_names_the_line(client):
+    body = problem(submit(client, srt=b"1\n00:00:01,000 --> 00:00:02,000\nok\n\n2\nnot a time\n"), 400)
+    assert body.get("line") or "line" in body["detail"]
+
+
+def test_large_binary_media_streams_to_disk(client, config):
+    media = wav_bytes(0.01) + os.urandom(3 * 1024 * 1024)
+    task_id = submit(client, media=media).get_json()["task_id"]
+    path = os.path.join(config.data_dir, "tasks", *task_id.split(":"), "media")
+    assert open(path, "rb").read() == media
+
+
+def test_missing_file_field(client, redis_client):
+    form = upload()
+    del form["media_file"]
+    response = client.post("/process/srt_media/", data=form, headers={"X-User-ID": "alice"})
+    assert "media_file" in problem(response, 400)["detail"]
+    assert slots(redis_client) == (0, 0)
+
+
+def test_not_multipart(client):
+    problem(client.post("/process/srt_media/", data=b"{}", content_type="application/json",
+                        headers={"X-User-ID": "alice"}), 400)
+
+
+def test_body_too_large(tmp_path, redis_client):
+    app = create_app(service_config(tmp_path, max_upload_bytes=10_000), redis=redis_client)
+    problem(submit(app.test_client(), media=wav_bytes(seconds=2)), 413)
+    assert slots(redis_client) == (0, 0)
+
+
+def test_user_limit_then_server_limit(tmp_path, redis_client):
+    app = create_app(service_config(tmp_path, max_tasks_per_user=2, max_tasks_global=3), redis=redis_client)
+    client = app.test_client()
+    assert [submit(client).status_code for _ in range(2)] == [202, 202]
+    refused = submit(client)
+    assert problem(refused, 429)["detail"] == "Maximum 2 concurrent tasks per user exceeded"
+    assert int(refused.headers["Retry-After"]) > 0
+    assert submit(client, user="bob").status_code == 202
+    busy = submit(client, user="carol")
+    assert problem(busy, 503)["detail"] == "Server is busy, please try again later"
+    assert int(busy.headers["Retry-After"]) > 0
+
+
+def test_idempotency_key_returns_the_same_task(client, redis_client):
+    first = submit(client, headers={"Idempotency-Key": "abc"})
+    again = submit(client, headers={"Idempotency-Key": "abc"})
+    other = submit(client, headers={"Idempotency-Key": "xyz"})
+    assert first.status_code == again.status_code == 202
+    assert first.get_json()["task_id"] == again.get_json()["task_id"] != other.get_json()["task_id"]
+    assert slots(redis_client) == (2, 2)
+
+
+def test_status_of_a_new_task(client):
+    task_id = submit(client).get_json()["task_id"]
+    body = client.get(f"/tasks/{task_id}/status", headers={"X-User-ID": "alice"}).get_json()
+    assert body["task_id"] == task_id
+    assert (body["status"], body["stage"], body["progress"]) == ("pending", "queued", 0)
+    assert ISO_UTC.match(body["created_at"]) and ISO_UTC.match(body["updated_at"])
+    assert "error_message" not in body and body["message"]
+
+
+def test_access_rules(client):
+    task_id = submit(client).get_json()["task_id"]
+    assert problem(client.get(f"/tasks/{task_id}/status", headers={"X-User-ID": "bob"}), 403)["detail"] == \
+        "Access denied"
+    missing = "alice:00000000-0000-4000-8000-000000000000"
+    assert problem(client.get(f"/tasks/{missing}/status", headers={"X-User-ID": "alice"}), 404)["detail"] == \
+        "Task not found"
+    problem(client.get("/tasks/garbage/status", headers={"X-User-ID": "alice"}), 400)
+    problem(client.delete(f"/tasks/{task_id}", headers={"X-User-ID": "bob"}), 403)
+    problem(client.get(f"/tasks/{task_id}/result", headers={"X-User-ID": "bob"}), 403)
+
+
+def test_result_before_and_after_completion(client, store, redis_client):
+    task_id = submit(client).get_json()["task_id"]
+    early = problem(client.get(f"/tasks/{task_id}/result", headers={"X-User-ID": "alice"}), 409)
+    assert (early["task_status"], early["progress"]) == ("pending", 0)
+    assert run_task(store, task_id) == "completed"
+    assert slots(redis_client) == (0, 0)
+    status = client.get(f"/tasks/{task_id}/status", headers={"X-User-ID": "alice"}).get_json()
+    assert (status["status"], status["stage"], status["progress"]) == ("completed", "completed", 100)
+    response = client.get(f"/tasks/{task_id}/result", headers={"X-User-ID": "alice"})
+    assert response.status_code == 200 and response.content_type == "application/json"
+    body = response.get_json()
+    assert body["task_id"] == task_id and body["status"] == "completed"
+    assert {"paragraphs", "cues", "timing", "transcript", "media", "engine"} <= set(body["result"])
+    assert body["result"]["paragraphs"][0]["text"] == "Hello there."
+
+
+@pytest.mark.parametrize("fmt, content_type, needle", [
+    ("srt", "application/x-subrip", "00:00:01,000 --> 00:00:02,000"),
+    ("vtt", "text/vtt", "WEBVTT"),
+    ("txt", "text/plain", "Hello there."),
+    ("md", "text/markdown", "Hello there."),
+])
+def test_result_formats(client, store, fmt, content_type, needle):
+    task_id = submit(client).get_json()["task_id"]
+    run_task(store, task_id)
+    response = client.get(f"/tasks/{task_id}/result?format={fmt}", headers={"X-User-ID": "alice"})
+    assert response.status_code == 200 and response.content_type.startswith(content_type)
+    assert needle in response.get_data(as_text=True)
+
+
+def test_unknown_result_format(client, store):
+    task_id = submit(client).get_json()["task_id"]
+    run_task(store, task_id)
+    problem(client.get(f"/tasks/{task_id}/result?format=docx", headers={"X-User-ID": "alice"}), 400)
+
+
+def test_failed_task_reports_the_error(client, store, redis_client):
+    task_id = submit(client, srt=srt_bytes("FAIL")).get_json()["task_id"]
+    assert run_task(store, task_id) == "failed"
+    body = client.get(f"/tasks/{task_id}/status", headers={"X-User-ID": "alice"}).get_json()
+    assert body["status"] == "failed" and body["error_message"] == "the media has no audio stream"
+    assert slots(redis_client) == (0, 0)
+    problem(client.get(f"/tasks/{task_id}/result", headers={"X-User-ID": "alice"}), 409)
+
+
+def test_delete_cancels_a_queued_task_and_is_repeatable(client, store, redis_client, task_queue):
+    task_id = submit(client).get_json()["task_id"]
+    for _ in range(2):
+        response = client.delete(f"/tasks/{task_id}", headers={"X-User-ID": "alice"})
+        assert response.status_code == 200 and response.get_json()["status"] == "cancelled"
+    assert slots(redis_client) == (0, 0)
+    assert task_queue.fetch(task_id.split(":")[1]).get_status() == JobStatus.CANCELED
+    assert run_task(store, task_id) == "cancelled"  # a job that starts anyway does nothing
+
+
+def test_delete_on_a_finished_task_removes_its_files(client, store, config):
+    task_id = submit(client).get_json()["task_id"]
+    run_task(store, task_id)
+    folder = os.path.join(config.data_dir, "tasks", *task_id.split(":"))
+    assert os.path.exists(os.path.join(folder, "result.json"))
+    assert client.delete(f"/tasks/{task_id}", headers={"X-User-ID": "alice"}).get_json()["status"] == "completed"
+    assert not os.path.exists(folder)
+    problem(client.get(f"/tasks/{task_id}/result", headers={"X-User-ID": "alice"}), 410)
+    assert client.delete(f"/tasks/{task_id}", headers={"X-User-ID": "alice"}).status_code == 200
+
+
+def test_listing_newest_first_with_paging(client, store):
+    ids = [submit(client).get_json()["task_id"] for _ in range(5)]
+    for task_id in ids[:3]:
+        run_task(store, task_id)
+    headers = {"X-User-ID": "alice"}
+    body = client.get("/users/me/tasks", headers=headers).get_json()
+    assert body["user_id"] == "alice"
+    assert [t["task_id"] for t in body["active_tasks"]] == ids[:2:-1]
+    assert body["completed_tasks"] == [] and (body["total_active"], body["total_completed"]) == (2, 3)
+    page = client.get("/users/me/tasks?include_completed=true&limit=2", headers=headers).get_json()
+    assert [t["task_id"] for t in page["completed_tasks"]] == [ids[2], ids[1]]
+    rest = client.get(f"/users/me/tasks?include_completed=true&limit=2&cursor={page['next_cursor']}",
+                      headers=headers).get_json()
+    assert [t["task_id"] for t in rest["completed_tasks"]] == [ids[0]] and rest["next_cursor"] is None
+    problem(client.get("/users/me/tasks?limit=0", headers=headers), 400)
+    assert client.get("/users/me/tasks", headers={"X-User-ID": "bob"}).get_json()["total_active"] == 0
+
+
+def test_sync_times_out_with_the_task_id(tmp_path, redis_client):
+    app = create_app(service_config(tmp_path, sync_timeout=0.2), redis=redis_client)
+    response = app.test_client().post("/process/srt_media/sync", data=upload(), headers={"X-User-ID": "alice"})
+    body = problem(response, 504)
+    assert body["task_id"].startswith("alice:") and response.headers["Location"].endswith("/status")

@@ -1,0 +1,50 @@
+"""The timing model: offset, ratio and cuts recovered from anchors."""
+import pytest
+
+from srtmedia.pipeline.sync import Anchor, describe, find_runs, match_anchors
+
+
+def _anchors(mapping, n=120, spacing=0.5):
+    """Anchors for subtitle times 0, spacing, ... mapped by ``mapping`` (None = not in media)."""
+    out = []
+    for k in range(n):
+        t = k * spacing
+        m = mapping(t)
+        if m is not None:
+            out.append(Anchor(k, len(out), t, m))
+    return out
+
+
+def test_constant_offset():
+    ratio, runs = find_runs(_anchors(lambda t: t - 7.3))
+    assert ratio == 1.0 and len(runs) == 1
+    assert runs[0].offset == pytest.approx(-7.3, abs=1e-6)
+
+
+@pytest.mark.parametrize("true_ratio", [25 / 23.976, 23.976 / 25, 25 / 24, 29.97 / 30])
+def test_speed_ratio(true_ratio):
+    ratio, runs = find_runs(_anchors(lambda t: true_ratio * t + 2.0, n=400))
+    assert ratio == pytest.approx(true_ratio, rel=1e-4)
+    assert len(runs) == 1
+
+
+def test_inserted_break_splits_into_two_segments():
+    ratio, runs = find_runs(_anchors(lambda t: t + 1.0 if t < 30 else t + 46.0))
+    assert len(runs) == 2
+    assert [round(r.offset, 3) for r in runs] == [1.0, 46.0]
+    timing = describe(ratio, runs, 60.0)
+    assert timing["cuts"] == 1 and timing["segments"][1]["start"] == pytest.approx(30.0)
+
+
+def test_stray_matches_do_not_make_segments():
+    anchors = _anchors(lambda t: t + 3.0)
+    anchors.insert(50, Anchor(50, 10_000, anchors[50].sub_time, 500.0))  # a chance match far away
+    _, runs = find_runs(anchors)
+    assert len(runs) == 1
+
+
+def test_match_anchors_follows_order_and_skips_sound_words():
+    sub = ["hello", "", "world", "again"]
+    asr = ["um", "hello", "world", "again"]
+    anchors = match_anchors(sub, [0, 1, 2, 3], asr, [5.0, 6.0, 7.0, 8.0])
+    assert [(a.sub, a.asr) for a in anchors] == [(0, 1), (2, 2), (3, 3)]
