@@ -44,6 +44,7 @@ class Config(EnvSettings):
     admin_user: str = "admin"                 # HTTP Basic for /rq and /metrics
     admin_password: str = ""                  # empty: /rq answers 404
     metrics_token: str = ""                   # Bearer token for /metrics, besides the admin login
+    media_link_ttl: int = 3600                # seconds a status answer's signed media_url works
     min_free_disk: int = 1024 * MiB           # /readyz fails below this much free space in data_dir
     log_format: str = "json"                  # "json" (one object a line) or "text"
     webhook_secret: str = ""                  # "whsec_" + base64, or any string used as the key
@@ -85,6 +86,7 @@ class Config(EnvSettings):
         "admin_user": "SRTMEDIA_ADMIN_USER",
         "admin_password": "SRTMEDIA_ADMIN_PASSWORD",
         "metrics_token": "SRTMEDIA_METRICS_TOKEN",
+        "media_link_ttl": "SRTMEDIA_MEDIA_LINK_TTL",
         "min_free_disk": "SRTMEDIA_MIN_FREE_DISK",
         "log_format": "SRTMEDIA_LOG_FORMAT",
         "webhook_secret": "SRTMEDIA_WEBHOOK_SECRET",

@@ -52,11 +52,18 @@ PARAMETERS["OptionalUserId"] = dict(PARAMETERS["UserId"], required=False,
 # Media elements cannot send headers: the media route also takes the user from the query.
 USER_QUERY = {"in": "query", "name": "user_id", "required": False, "schema": PARAMETERS["UserId"]["schema"],
               "description": "The caller's identity when X-User-ID cannot be sent (media players)."}
+# The signed link of the status answer's media_url, which stands for the owner's credentials.
+LINK_QUERY = [
+    {"in": "query", "name": "expires", "required": False, "schema": {"type": "integer"},
+     "description": "Unix time the signed link stops working (from the status answer's `media_url`)."},
+    {"in": "query", "name": "sig", "required": False, "schema": {"type": "string"},
+     "description": "The link's signature; with `expires`, opens this task's media without credentials."},
+]
 # Error answers by status: (description, headers sent with them).
 ERRORS = {
     400: ("Bad input: malformed X-User-ID, task id, SRT (with `line`), media or form field.", ()),
     401: ("No X-User-ID header, or (SRTMEDIA_AUTH=apikey|jwt) no valid bearer credentials.", ()),
-    403: ("The task belongs to another user.", ()),
+    403: ("The task belongs to another user (or a media link is invalid or expired).", ()),
     404: ("No such task (or route).", ()),
     409: ("The task has not completed (`task_status`, `progress`), or was cancelled.", ()),
     410: ("The task's files and result were deleted.", ()),
@@ -134,7 +141,8 @@ def _operations():
         "media.media": {"get": _operation(
             "The task's uploaded media, with Range support for players",
             {200: _ok("The media.", {t: {"schema": {"type": "string", "format": "binary"}} for t in MEDIA_TYPES}),
-             206: _ok("Part of the media (Range).")}, TASK_ERRORS + (410, 416), parameters=("OptionalUserId",), query=[USER_QUERY], tags=["tasks"])},
+             206: _ok("Part of the media (Range).")}, TASK_ERRORS + (410, 416), parameters=("OptionalUserId",), query=[USER_QUERY, *LINK_QUERY],
+            tags=["tasks"])},
         "users.my_tasks": {"get": _operation(
             "The caller's tasks, newest first", {200: _ok("The tasks.", _json("TaskList"))}, (400, 401),
             query=[{"in": "query", "schema": TaskListQuerySchema}], tags=["users"])},

@@ -35,7 +35,7 @@ class WebhookStateSchema(Schema):
 
 
 class TaskStatusSchema(Schema):
-    """What GET /tasks/<id>/status answers; error_message only for failed tasks."""
+    """What GET /tasks/<id>/status answers; error_message and error_code only for failed tasks."""
 
     task_id = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
@@ -45,12 +45,17 @@ class TaskStatusSchema(Schema):
     created_at = fields.String(required=True)
     updated_at = fields.String(required=True)
     error_message = fields.String()
+    error_code = fields.String()
+    media_url = fields.String(metadata={"description": "A signed link to the uploaded media for a "
+                                        "player, valid for SRTMEDIA_MEDIA_LINK_TTL seconds; "
+                                        "absent once the files are deleted."})
     webhook = fields.Nested(WebhookStateSchema)
 
     @post_dump
     def _error_only_when_failed(self, data, **kwargs):
         if data.get("status") != "failed":
             data.pop("error_message", None)
+            data.pop("error_code", None)
         return data
 
 

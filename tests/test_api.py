@@ -155,7 +155,7 @@ def test_status_of_a_new_task(client):
     assert body["task_id"] == task_id
     assert (body["status"], body["stage"], body["progress"]) == ("pending", "queued", 0)
     assert ISO_UTC.match(body["created_at"]) and ISO_UTC.match(body["updated_at"])
-    assert "error_message" not in body and body["message"]
+    assert "error_message" not in body and "error_code" not in body and body["message"]
 
 
 def test_access_rules(client):
@@ -211,6 +211,7 @@ def test_failed_task_reports_the_error(client, store, redis_client):
     assert run_task(store, task_id) == "failed"
     body = client.get(f"/tasks/{task_id}/status", headers={"X-User-ID": "alice"}).get_json()
     assert body["status"] == "failed" and body["error_message"] == "the media has no audio stream"
+    assert body["error_code"] == "invalid_media"
     assert slots(redis_client) == (0, 0)
     problem(client.get(f"/tasks/{task_id}/result", headers={"X-User-ID": "alice"}), 409)
 

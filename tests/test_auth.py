@@ -143,3 +143,29 @@ def test_openapi_names_the_bearer_scheme_in_authenticated_modes(tmp_path, redis_
     assert all("X-User-ID" not in str(p) for p in status["parameters"])
     media = spec["paths"]["/tasks/{task_id}/media"]["get"]
     assert [p for p in media["parameters"] if p.get("name") == "user_id"] == []
+
+
+def test_signed_media_link_opens_only_that_media_until_it_expires(tmp_path, redis_client, monkeypatch):  # noqa: F811
+    client = make_client(tmp_path, redis_client, auth="apikey", media_link_ttl=60)
+    alice = create_key(redis_client, "alice")
+    first, second = (post(client, bearer(alice)).get_json()["task_id"] for _ in range(2))
+    link = client.get(f"/tasks/{first}/status", headers=bearer(alice)).get_json()["media_url"]
+    assert link.startswith(f"/tasks/{first}/media?") and "sig=" in link
+    # A player sends no credentials: the link alone plays the media, with seeking.
+    played = client.get(link, headers={"Range": "bytes=0-9"})
+    assert played.status_code == 206 and len(played.data) == 10
+    # The same signature does not open another task, nor a changed expiry, nor a changed signature.
+    assert_problem(client.get(link.replace(first, second)), 403)
+    expires = int(link.split("expires=")[1].split("&")[0])
+    assert_problem(client.get(link.replace(f"expires={expires}", f"expires={expires + 3600}")), 403)
+    assert_problem(client.get(link[:-3] + ("AAA" if not link.endswith("AAA") else "BBB")), 403)
+    # Expired: 403 with a readable way out.
+    later = time.time() + 61
+    with monkeypatch.context() as patch:
+        patch.setattr(time, "time", lambda: later)
+        assert "expired" in assert_problem(client.get(link), 403)["detail"]
+    # After DELETE removed the files there is no link, and the old one answers 410.
+    client.delete(f"/tasks/{first}", headers=bearer(alice))  # cancels
+    gone = client.delete(f"/tasks/{first}", headers=bearer(alice)).get_json()  # deletes the files
+    assert "media_url" not in gone
+    assert_problem(client.get(link), 410)

@@ -28,6 +28,10 @@ export interface TaskStatus {
   created_at: string;
   updated_at: string;
   error_message?: string;
+  /** Failed tasks only: a stable code such as invalid_media, timeout, abandoned, internal. */
+  error_code?: string;
+  /** A signed, expiring link to the uploaded media for a player; absent once the files are deleted. */
+  media_url?: string;
 }
 
 export interface TaskCreated {
@@ -98,13 +102,19 @@ export function parseRetryAfter(value: string | null | undefined): number | null
 export function sleep(ms: number, signal?: AbortSignal): Promise<void>;
 
 export class SrtmediaClient {
-  constructor(options: { baseUrl?: string; userId: string; fetch?: typeof fetch; pollInterval?: number });
+  /** Exactly one of userId (X-User-ID, header mode) and token (Bearer API key or JWT). */
+  constructor(options: { baseUrl?: string; userId?: string; token?: string; fetch?: typeof fetch; pollInterval?: number });
   readonly baseUrl: string;
-  userId: string;
+  userId: string | null;
+  token: string | null;
   pollInterval: number;
+  credentials(): Record<string, string>;
   url(path: string): string;
   taskPath(taskId: string, tail?: string): string;
+  /** Header mode only: the media URL with ?user_id=. */
   mediaUrl(taskId: string): string;
+  /** A signed, expiring media URL from the task's status (every mode); null once the files are deleted. */
+  mediaLink(taskId: string, options?: { signal?: AbortSignal }): Promise<string | null>;
   request(method: string, path: string, init?: { headers?: Record<string, string>; body?: BodyInit; signal?: AbortSignal;
     onUploadProgress?: CreateTaskOptions["onUploadProgress"] }): Promise<Response>;
   createTask(srtFile: FileInput, mediaFile: FileInput, options?: CreateTaskOptions): Promise<TaskCreated>;

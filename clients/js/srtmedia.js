@@ -77,15 +77,23 @@ function xhrSend(method, url, { headers, body, signal, onUploadProgress }) {
 
 export class SrtmediaClient {
   /**
-   * @param {{baseUrl?: string, userId: string, fetch?: typeof fetch, pollInterval?: number}} options
+   * @param {{baseUrl?: string, userId?: string, token?: string, fetch?: typeof fetch, pollInterval?: number}} options
+   * userId: sent as X-User-ID (SRTMEDIA_AUTH=header, behind a trusted gateway);
+   * token: an API key or JWT sent as Authorization: Bearer (SRTMEDIA_AUTH=apikey|jwt). One of the two.
    * pollInterval: ms between status polls when the server gives no Retry-After (default 2000).
    */
-  constructor({ baseUrl = "", userId, fetch: fetchImpl, pollInterval = 2000 } = {}) {
-    if (!userId) throw new TypeError("userId is required (sent as X-User-ID)");
+  constructor({ baseUrl = "", userId, token, fetch: fetchImpl, pollInterval = 2000 } = {}) {
+    if (!userId === !token) throw new TypeError("give either userId (sent as X-User-ID) or token (sent as Bearer)");
     this.baseUrl = baseUrl.replace(/\/+$/, "");
-    this.userId = userId;
+    this.userId = userId || null;
+    this.token = token || null;
     this.pollInterval = pollInterval;
     this._fetch = fetchImpl || globalThis.fetch.bind(globalThis);
+  }
+
+  /** The headers that say who is calling. */
+  credentials() {
+    return this.token ? { Authorization: `Bearer ${this.token}` } : { "X-User-ID": this.userId };
   }
 
   url(path) {
@@ -96,14 +104,24 @@ export class SrtmediaClient {
     return `/tasks/${encodeURIComponent(taskId)}${tail}`;
   }
 
-  /** The media URL for a player (which cannot send headers, so the user goes in the query). */
+  /**
+   * The media URL for a player (which cannot send headers, so the user goes in the query).
+   * Header mode only; with a token use mediaLink(), which works in every mode.
+   */
   mediaUrl(taskId) {
+    if (!this.userId) throw new TypeError("mediaUrl() needs userId; with a token use mediaLink()");
     return this.url(`${this.taskPath(taskId, "/media")}?user_id=${encodeURIComponent(this.userId)}`);
+  }
+
+  /** A signed, expiring media URL for a player, from the task's status; null once the files are deleted. */
+  async mediaLink(taskId, { signal } = {}) {
+    const { media_url: link } = await this.getStatus(taskId, { signal });
+    return link ? this.url(link) : null;
   }
 
   /** The answer to a request; rejects with SrtmediaError on any status >= 400. */
   async request(method, path, { headers = {}, body, signal, onUploadProgress } = {}) {
-    const init = { headers: { "X-User-ID": this.userId, ...headers }, body, signal, onUploadProgress };
+    const init = { headers: { ...this.credentials(), ...headers }, body, signal, onUploadProgress };
     const response = onUploadProgress && typeof XMLHttpRequest !== "undefined"
       ? await xhrSend(method, this.url(path), init)
       : await this._fetch(this.url(path), { method, headers: init.headers, body, signal });

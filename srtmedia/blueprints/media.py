@@ -3,9 +3,10 @@ import os
 
 from flask import Blueprint, request, send_file
 
-from srtmedia.blueprints import current_user, owned_task, services
+from srtmedia.blueprints import current_user, owned_task, services, task_owner
 from srtmedia.errors import Problem
 from srtmedia.folders import task_folder
+from srtmedia.links import is_valid
 from srtmedia.uploads import MEDIA_NAME
 
 bp = Blueprint("media", __name__)
@@ -22,10 +23,17 @@ MIME_TYPES = {
 def media(task_id):
     """The media with Range support (206) so players can seek; 410 once the files are deleted.
 
-    A <video> or <audio> element cannot send headers, so in header mode the user may come as
-    ?user_id= instead; the authenticated modes take credentials from Authorization only.
+    A <video> or <audio> element cannot send headers, so it comes with the signed
+    ``media_url`` of the status answer (?expires=&sig=), which stands for the owner's
+    credentials; in header mode ?user_id= also works, as X-User-ID would.
     """
-    task = owned_task(task_id, current_user(fallback_user=request.args.get("user_id")))
+    if "sig" in request.args:
+        if not is_valid(services().redis, task_id, request.args.get("expires"), request.args["sig"]):
+            raise Problem(403, "The media link is invalid or has expired; ask for the task's "
+                               "status for a fresh one.", task_id=task_id)
+        task = owned_task(task_id, task_owner(task_id))
+    else:
+        task = owned_task(task_id, current_user(fallback_user=request.args.get("user_id")))
     path = os.path.join(task_folder(services().config.data_dir, task_id), MEDIA_NAME)
     if task.get("files_deleted") or not os.path.exists(path):
         raise Problem(410, "The task's media was deleted.", task_id=task_id)

@@ -1,9 +1,10 @@
 """One task: its status, its result, and DELETE to cancel it or drop its files."""
-from flask import Blueprint, request
+from flask import Blueprint, request, url_for
 
 from srtmedia.blueprints import owned_task, services
 from srtmedia.folders import remove_task_files
 from srtmedia.ids import job_id_for
+from srtmedia.links import media_query
 from srtmedia.results import result_response
 from srtmedia.schemas import ResultQuerySchema, TaskStatusSchema, load
 from srtmedia.store import ACTIVE, CANCELLED, FINAL
@@ -12,9 +13,19 @@ bp = Blueprint("tasks", __name__)
 _status_schema = TaskStatusSchema()
 
 
+def status_body(task):
+    """The status answer, with a signed link to the media while the files exist."""
+    body = _status_schema.dump(task)
+    if not task.get("files_deleted"):
+        svc = services()
+        query = media_query(svc.redis, task["task_id"], svc.config.media_link_ttl)
+        body["media_url"] = url_for("media.media", task_id=task["task_id"], **query)
+    return body
+
+
 @bp.get("/tasks/<task_id>/status")
 def status(task_id):
-    return _status_schema.dump(owned_task(task_id))
+    return status_body(owned_task(task_id))
 
 
 @bp.get("/tasks/<task_id>/result")
@@ -32,7 +43,7 @@ def delete(task_id):
     if task["status"] in ACTIVE:
         if svc.store.finish(task_id, CANCELLED, message="Cancelled by the user"):
             svc.task_queue.stop(job_id_for(task_id))
-            return _status_schema.dump(svc.store.get(task_id))
+            return status_body(svc.store.get(task_id))
         # The task ended on its own between our read and the cancel: the caller
         # still wants it gone, so treat it as the finished task it now is.
         task = svc.store.get(task_id)
@@ -41,4 +52,4 @@ def delete(task_id):
         svc.store.update(task_id, allowed=FINAL, files_deleted=True, message="Files and result deleted")
         svc.store.forget(task_id)
         task = svc.store.get(task_id)
-    return _status_schema.dump(task)
+    return status_body(task)

@@ -1,17 +1,18 @@
 """The browser side: the web page at /, the OpenAPI document and its Swagger UI at /docs."""
-from flask import Blueprint, current_app, send_from_directory
+from flask import Blueprint, current_app, render_template, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
 from srtmedia.openapi import build_spec
 
-bp = Blueprint("web", __name__, static_folder="../static", static_url_path="/static")
+bp = Blueprint("web", __name__, static_folder="../static", static_url_path="/static",
+               template_folder="../templates")
 _SPEC_KEY = "srtmedia.openapi"
 
 
 @bp.get("/")
 def index():
-    """The web page: upload, follow and read your tasks."""
-    return bp.send_static_file("index.html")
+    """The web page: upload, follow and read your tasks; it asks for what the auth mode needs."""
+    return render_template("index.html", auth_mode=current_app.extensions["srtmedia"].config.auth)
 
 
 @bp.get("/openapi.json")

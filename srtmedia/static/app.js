@@ -3,7 +3,6 @@ import { SrtmediaClient, SrtmediaError } from "/static/srtmedia-client.js";
 import { TranscriptViewer } from "/static/viewer.js";
 
 const $ = (id) => document.getElementById(id);
-const USER_KEY = "srtmedia.userId";
 const LIST_REFRESH_MS = 3000;
 const ACTIVE = new Set(["pending", "processing"]);
 
@@ -11,12 +10,18 @@ const viewer = new TranscriptViewer($("player"), $("transcript"));
 let openTaskId = null;
 let listTimer = null;
 
+// header mode: the user id, kept across visits; apikey/jwt: a secret, kept for this tab only.
+const TOKEN_MODE = document.body.dataset.auth !== "header";
+const storage = TOKEN_MODE ? sessionStorage : localStorage;
+const CALLER_KEY = TOKEN_MODE ? "srtmedia.token" : "srtmedia.userId";
+
 function client() {
-  const userId = $("user-id").value.trim();
-  if (!userId || !$("user-id").checkValidity()) {
-    throw new Error("Enter a user id first: letters, digits, '_', '-', '.' or '@' (up to 64).");
+  const value = $("user-id").value.trim();
+  if (!value || !$("user-id").checkValidity()) {
+    throw new Error(TOKEN_MODE ? "Enter your API key or access token first (the user id field)."
+      : "Enter a user id first: letters, digits, '_', '-', '.' or '@' (up to 64).");
   }
-  return new SrtmediaClient({ userId, pollInterval: 1000 });
+  return new SrtmediaClient({ [TOKEN_MODE ? "token" : "userId"]: value, pollInterval: 1000 });
 }
 
 /** A sentence a person can read, from any error (problem+json ones included). */
@@ -27,7 +32,8 @@ function readable(error) {
   const wait = retryAfter ? ` Try again in ${Math.ceil(retryAfter)} s.` : "";
   if (status === 429) return `You already have the maximum number of tasks running (${problem.detail}).${wait}`;
   if (status === 503) return `The server is busy right now.${wait}`;
-  if (status === 401 || status === 400 && /X-User-ID/.test(problem.detail)) return "Enter a valid user id.";
+  if (status === 401) return TOKEN_MODE ? "The API key or token was refused: check it, or get a new one." : "Enter a valid user id.";
+  if (status === 400 && /X-User-ID/.test(problem.detail)) return "Enter a valid user id.";
   if (problem.line) return `The subtitle file has a problem at line ${problem.line}: ${problem.detail}`;
   return problem.detail || problem.title || `Request failed (${status}).`;
 }
@@ -65,7 +71,7 @@ async function upload(event) {
     setProgress("upload", 100);
     refreshTasks();
     const envelope = await api.waitForResult(created.task_id, { onProgress: showStatus, retryAfter: 0 });
-    openResult(api, created.task_id, envelope.result);
+    await openResult(api, created.task_id, envelope.result);
   } catch (error) {
     showError(error);
   } finally {
@@ -74,19 +80,20 @@ async function upload(event) {
   }
 }
 
-function openResult(api, taskId, result) {
+async function openResult(api, taskId, result) {
   openTaskId = taskId;
   $("viewer").hidden = false;
   const count = result.paragraphs.length;
   $("viewer-title").textContent = `Transcript: ${count} paragraph${count === 1 ? "" : "s"}`;
-  viewer.show(result, api.mediaUrl(taskId));
+  // The player sends no credentials: it gets the status answer's signed, expiring link.
+  viewer.show(result, await api.mediaLink(taskId));
 }
 
 async function openTask(taskId) {
   showError(null);
   try {
     const api = client();
-    openResult(api, taskId, (await api.getResult(taskId)).result);
+    await openResult(api, taskId, (await api.getResult(taskId)).result);
   } catch (error) { showError(error); }
 }
 
@@ -140,7 +147,7 @@ async function refreshTasks() {
     const mine = await client().getUserTasks({ includeCompleted: true, limit: 20 });
     tasks = [...mine.active_tasks, ...mine.completed_tasks];
   } catch (error) {
-    if (!(error instanceof Error && /user id/.test(error.message))) showError(error);
+    if (!(error instanceof Error && /first/.test(error.message))) showError(error);
   }
   $("tasks").tBodies[0].replaceChildren(...tasks.map(taskRow));
   $("no-tasks").hidden = tasks.length > 0;
@@ -148,9 +155,9 @@ async function refreshTasks() {
 }
 
 function start() {
-  $("user-id").value = localStorage.getItem(USER_KEY) || "";
+  $("user-id").value = storage.getItem(CALLER_KEY) || "";
   $("user-id").addEventListener("change", () => {
-    localStorage.setItem(USER_KEY, $("user-id").value.trim());
+    storage.setItem(CALLER_KEY, $("user-id").value.trim());
     showError(null);
     refreshTasks();
   });

@@ -59,7 +59,8 @@ export class TranscriptViewer {
     this.starts = result.paragraphs.map((p) => p.start);
     this.container.replaceChildren(...this.paragraphs);
     this.current = -1;
-    this.player.src = mediaUrl;
+    if (mediaUrl) this.player.src = mediaUrl;
+    else this.player.removeAttribute("src");  // the media was deleted: the transcript still reads
   }
 
   seek(time) {

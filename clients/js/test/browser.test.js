@@ -1,7 +1,7 @@
 // The web page in headless Chromium against a real service running the real pipeline.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,7 +9,7 @@ import { after, before, test } from "node:test";
 
 import { chromium } from "playwright-core";
 
-import { startService, uniqueUser } from "../testkit/support.js";
+import { jwtFor, scriptedSrt, silentWav, startService, uniqueUser } from "../testkit/support.js";
 
 const ARTIFACTS = fileURLToPath(new URL("../../../test-artifacts/", import.meta.url));
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
@@ -32,14 +32,14 @@ after(async () => {
   await service?.stop();
 });
 
-async function openPage(user) {
+async function openPage(user, baseUrl = service.baseUrl) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const failures = [];
   page.on("pageerror", (error) => failures.push(error.message));
   page.on("requestfailed", (request) => {
     if (!request.url().includes("/media")) failures.push(`request failed: ${request.url()}`);
   });
-  await page.goto(service.baseUrl + "/");
+  await page.goto(baseUrl + "/");
   await page.fill("#user-id", user);
   await page.dispatchEvent("#user-id", "change");
   return { page, failures };
@@ -91,4 +91,31 @@ test("a malformed SRT shows a readable message, not JSON", async () => {
   await page.screenshot({ path: join(ARTIFACTS, "page-bad-srt.png"), fullPage: true });
   assert.deepEqual(failures, []);
   await page.close();
+});
+
+test("with SRTMEDIA_AUTH=jwt the page asks for a token and plays the media through a signed link", async () => {
+  const secret = "browser-test-secret-".padEnd(48, "x");
+  const tokenService = await startService({ settings: { SRTMEDIA_AUTH: "jwt", SRTMEDIA_JWT_SECRET: secret } });
+  try {
+    const folder = mkdtempSync(join(tmpdir(), "srtmedia-token-"));
+    writeFileSync(join(folder, "talk.srt"), scriptedSrt());
+    writeFileSync(join(folder, "talk.wav"), silentWav(4));
+    const user = uniqueUser("token");
+    const { page, failures } = await openPage(jwtFor(user, secret), tokenService.baseUrl);
+    assert.match(await page.textContent("label.user"), /access token/);
+    assert.equal(await page.getAttribute("#user-id", "type"), "password");
+    await page.setInputFiles("#srt-file", join(folder, "talk.srt"));
+    await page.setInputFiles("#media-file", join(folder, "talk.wav"));
+    await page.click("#upload-button");
+    await page.waitForSelector("#viewer:not([hidden]) #transcript p", { timeout: 60_000 });
+    await page.waitForFunction(() => document.querySelector("#player").readyState >= 1);
+    assert.match(await page.getAttribute("#player", "src"), /\/media\?expires=\d+&sig=/);
+    assert.equal(await page.locator(`#tasks tr[data-task-id^="${user}:"]`).count(), 1);
+    // A token stays in this tab only.
+    assert.equal(await page.evaluate(() => localStorage.length), 0);
+    assert.deepEqual(failures, []);
+    await page.close();
+  } finally {
+    await tokenService.stop();
+  }
 });

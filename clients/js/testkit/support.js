@@ -1,5 +1,6 @@
 // Test helpers: a real srtmedia service (test/server.py) and sample uploads.
 import { spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -58,3 +59,10 @@ export function silentWav(seconds = 1, rate = 8000) {
 }
 
 export const uniqueUser = (prefix) => `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+
+/** An HS256 JWT for `sub` that expires in 10 minutes, as an identity provider would issue it. */
+export function jwtFor(sub, secret) {
+  const part = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const body = `${part({ alg: "HS256", typ: "JWT" })}.${part({ sub, exp: Math.floor(Date.now() / 1000) + 600 })}`;
+  return `${body}.${createHmac("sha256", secret).update(body).digest("base64url")}`;
+}
