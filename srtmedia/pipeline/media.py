@@ -149,7 +149,8 @@ def _read_samples(stream, expected_duration, max_duration):
         carry = block[usable:]
         samples = np.frombuffer(block, dtype=np.int16, count=usable // 2)
         if filled + samples.size > buffer.size:  # the probe was short (or lied): grow by half
-            buffer.resize(max(filled + samples.size, buffer.size * 3 // 2), refcheck=False)
+            grown = max(filled + samples.size, buffer.size * 3 // 2)
+            buffer.resize(min(grown, cap) if cap and filled + samples.size <= cap else grown, refcheck=False)
         buffer[filled:filled + samples.size] = samples
         filled += samples.size
         if samples.size:
