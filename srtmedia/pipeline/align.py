@@ -5,8 +5,9 @@
 2. Chunks: each run is cut at pauses between anchored words into pieces of
    at most ~25 s, so every word of a chunk is spoken inside its audio.
 3. Forced alignment (``forced``) places each chunk's words to 10 ms.
-4. Words between runs (around a cut) are tried at the end of the run before
-   and the start of the run after; words that fit neither are not spoken.
+4. Words between runs (around a cut) are tried, whole cues at a time, at the
+   end of the run before and the start of the run after; words that fit
+   neither, or only where the recogniser heard other words, are not spoken.
 """
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -23,7 +24,10 @@ from srtmedia.pipeline.text import normalize
 
 CHUNK_MIN = 6.0       # seconds: don't cut a chunk shorter than this
 CHUNK_MAX = 25.0      # seconds: forced alignment degrades on longer audio
-GAP_TRY = 4           # words tried at each side of a cut
+GAP_CUES = 3          # cues tried at each side of a cut
+GAP_SLACK = 0.6       # seconds around where a side's offset puts the tried cues
+PARKED = 0.25         # seconds a word may end before Whisper heard it start
+CUE_REACH = 3.0       # seconds a cue's own words may lie from where its times put them
 PARALLEL_AUDIO = 90.0  # seconds of chunk audio above which both cores align
 
 
@@ -51,10 +55,10 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
     report = progress or (lambda fraction, message: None)
     cancelled = is_cancelled or (lambda: False)
     keys = ["" if w.sound else normalize(w.text) for w in words]
-    sub_times = estimate_word_times(words, cues)
+    sub_times = sync.estimate_word_times(words, cues)
     asr = transcript.words
-    anchors = sync.match_anchors(keys, sub_times, [normalize(w.text) for w in asr],
-                                 [w.start for w in asr])
+    asr_keys = [normalize(w.text) for w in asr]
+    anchors = sync.match_anchors(keys, sub_times, asr_keys, [w.start for w in asr])
     ratio, runs = sync.find_runs(anchors)
     report(0.05, f"Found {len(runs)} segment(s) of constant offset from {len(anchors)} matches")
     timed = [TimedWord(None, None, 0.0) for _ in words]
@@ -65,8 +69,10 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
         return Alignment(estimated, ratio, runs, len(anchors), [False] * len(words))
     energy = Energy(audio, transcript.speech)
     tokens = [tokens_for(k) for k in keys]  # dictionary tokens per word, spelled once
-    plans = [plan_chunks(run, asr, energy) for run in runs]
+    plans = [plan_chunks(run, asr, energy, edges)
+             for run, edges in zip(runs, cue_edges(runs, anchors, words, cues, sub_times))]
     chunks = [c for plan in plans for c in plan]
+    run_of = [run for run, plan in zip(runs, plans) for _ in plan]
     jobs = [(_samples(audio, c), _chunk_tokens(tokens, c), c.start) for c in chunks]
     results = _align_all(jobs, options) if options.word_timing else [None] * len(jobs)
     for k, (chunk, times) in enumerate(zip(chunks, results)):
@@ -75,27 +81,37 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
         if times is not None:
             _store(timed, tokens, chunk, times)
         else:
-            _fallback(timed, run_for(runs, chunk.first), chunk, asr, sub_times)
+            _fallback(timed, run_of[k], chunk, asr, sub_times)
         report(0.1 + 0.8 * (k + 1) / len(chunks), f"Aligning chunk {k + 1}/{len(chunks)}")
+    gap = Gap(audio, words, cues, keys, tokens, energy, asr, asr_keys)
     for k in range(len(plans) + 1 if options.word_timing else 0):
-        before = plans[k - 1][-1] if k > 0 else None
-        after = plans[k][0] if k < len(plans) else None
-        _place_gap(audio, keys, tokens, timed, before, after, energy)
-    snap_to_onsets(timed, energy)
+        gap.place(timed, (runs[k - 1], plans[k - 1][-1]) if k > 0 else None,
+                  (runs[k], plans[k][0]) if k < len(plans) else None)
+    snap_to_onsets(timed, energy, {a.sub: asr[a.asr].start - sync.WHISPER_LAG for r in runs for a in r.anchors})
     report(1.0, "Word timings done")
     return Alignment(timed, ratio, runs, len(anchors), [w.start is not None for w in timed])
 
 
-def snap_to_onsets(timed, energy, reach=0.15):
+def snap_to_onsets(timed, energy, heard_at=None, reach=0.15):
     """Move word starts that follow a pause onto the rise of the sound.
 
     PocketSphinx often lets the leading silence eat the first phone of a word
     after a pause, or stretches the word back over the pause; the energy rise
     there is the better start. Words in running speech are left as aligned.
+    ``heard_at`` maps word indices to where Whisper heard them start.
     """
+    heard_at = heard_at or {}
     previous_end = 0.0
     for k, word in enumerate(timed):
         if word.start is None:
+            continue
+        # A short word glued to the end of the previous sentence while Whisper
+        # heard it after the pause: the next word has taken its sound.
+        pause = (energy.pause(word.end, heard_at[k]) if heard_at.get(k, 0.0) - word.end > PARKED
+                 else None)
+        if pause is not None:
+            _move_out_of_silence(timed, k, energy, since=pause)
+            previous_end = timed[k].end
             continue
         # After a pause, or where the word opens on silence (the aligner
         # stretched it back over the pause instead of inserting one).
@@ -109,7 +125,7 @@ def snap_to_onsets(timed, energy, reach=0.15):
         previous_end = timed[k].end
 
 
-def _move_out_of_silence(timed, k, energy):
+def _move_out_of_silence(timed, k, energy, since=None):
     """A word placed wholly in a pause belongs where the sound resumes, before the next word.
 
     The aligner sometimes parks a short word in the silence and lets the next
@@ -118,7 +134,7 @@ def _move_out_of_silence(timed, k, energy):
     word = timed[k]
     after = next((j for j in range(k + 1, len(timed)) if timed[j].start is not None), None)
     limit = timed[after].end if after is not None else word.end + 1.0
-    onset = energy.onset(word.start, limit)
+    onset = energy.onset(word.start if since is None else since, limit)
     if onset is None:
         return
     end = round(onset + (word.end - word.start), 3)
@@ -126,22 +142,6 @@ def _move_out_of_silence(timed, k, energy):
     if after is not None and timed[after].start < end:
         nxt = timed[after]
         timed[after] = TimedWord(end, max(end, nxt.end), nxt.confidence)
-
-
-def estimate_word_times(words, cues):
-    """Where each word falls in subtitle time: spread over its cue by characters."""
-    by_cue = {}
-    for w in words:
-        by_cue.setdefault(w.cue_index, []).append(w)
-    times = [0.0] * len(words)
-    for cue_index, members in by_cue.items():
-        cue = cues[cue_index]
-        total = sum(len(w.text) + 1 for w in members) or 1
-        seen = 0
-        for w in members:
-            times[w.id] = cue.start + (cue.end - cue.start) * seen / total
-            seen += len(w.text) + 1
-    return times
 
 
 class Energy:
@@ -189,13 +189,19 @@ class Energy:
         return float(np.mean(frames > self.threshold)) if len(frames) else 0.0
 
 
-def plan_chunks(run, asr, energy):
-    """Cut a run into chunks at silent pauses between consecutive anchored words."""
+def plan_chunks(run, asr, energy, edges=None):
+    """Cut a run into chunks at silent pauses between consecutive anchored words.
+
+    ``edges`` = (first word, its media time, last word, its end's media time)
+    when the run should reach past its first and last anchors (see cue_edges).
+    """
     anchors = run.anchors
-    first = anchors[0]
-    start = energy.pause(asr[first.asr].start - 1.0, asr[first.asr].start + 0.05) or max(
-        0.0, asr[first.asr].start - 0.3)
-    chunks, chunk_first = [], first.sub
+    first, last = anchors[0], anchors[-1]
+    first_word, lead, last_word, tail = edges or (first.sub, None, last.sub, None)
+    heard_at = asr[first.asr].start
+    lo = heard_at - 1.0 if lead is None else min(heard_at - 1.0, lead - GAP_SLACK)
+    start = energy.pause(lo, heard_at + 0.05) or max(0.0, min(heard_at, lead or heard_at) - 0.3)
+    chunks, chunk_first = [], first_word
     for a, b in zip(anchors, anchors[1:]):
         length = asr[a.asr].end - start
         if length < CHUNK_MIN or b.sub != a.sub + 1 or b.asr != a.asr + 1:
@@ -206,19 +212,41 @@ def plan_chunks(run, asr, energy):
         cut = cut or (asr[a.asr].end + asr[b.asr].start) / 2
         chunks.append(Chunk(chunk_first, a.sub, start, cut))
         chunk_first, start = b.sub, cut
-    last = anchors[-1]
-    end = energy.pause(asr[last.asr].end - 0.2, asr[last.asr].end + 1.0) or asr[last.asr].end + 0.3
-    chunks.append(Chunk(chunk_first, last.sub, start, end))
+    heard_to = asr[last.asr].end
+    end = (energy.pause(heard_to - 0.2, heard_to + 1.0) if tail is None else
+           energy.pause(max(heard_to - 0.2, tail - 0.3), max(heard_to + 1.0, tail + GAP_SLACK)))
+    chunks.append(Chunk(chunk_first, last_word, start, end or max(heard_to, tail or heard_to) + 0.3))
     return chunks
 
 
-def run_for(runs, sub_index):
-    """The run whose anchors span ``sub_index`` (or the nearest one before it)."""
-    chosen = runs[0]
-    for run in runs:
-        if run.anchors[0].sub <= sub_index:
-            chosen = run
-    return chosen
+def cue_edges(runs, anchors, words, cues, sub_times):
+    """For each run, its first and last anchored words widened to their whole cues.
+
+    A cut falls between cues, and Whisper often misses the first words after a
+    pause: the words of a cue that precede its first anchor are spoken just
+    before it, in the same stretch of media, not across a cut. Left out of the
+    chunk, they would be squeezed into the audio of the words that follow.
+    Where those words lie comes from the run's offset, or from matches that
+    were too few to make a run of their own (a cue whose times are off).
+    """
+    first_of, last_of = {}, {}
+    for w in words:
+        first_of.setdefault(w.cue_index, w.id)
+        last_of[w.cue_index] = w.id
+    edges = []
+    for k, run in enumerate(runs):
+        first, last = run.anchors[0].sub, run.anchors[-1].sub
+        previous = runs[k - 1].anchors[-1].sub if k else -1
+        following = runs[k + 1].anchors[0].sub if k + 1 < len(runs) else len(words)
+        lead = max(first_of[words[first].cue_index], previous + 1)
+        tail = min(last_of[words[last].cue_index], following - 1)
+        tail_end = sub_times[tail + 1] if tail < last_of[words[tail].cue_index] else cues[words[tail].cue_index].end
+        lead_at, tail_at = run.media_time(sub_times[lead]), run.media_time(tail_end)
+        strays = [a.media_time for a in anchors if lead <= a.sub < first and a.media_time > lead_at - CUE_REACH]
+        strays_after = [a.media_time for a in anchors if last < a.sub <= tail and a.media_time < tail_at + CUE_REACH]
+        edges.append((lead, min([lead_at] + strays) if lead < first else None,
+                      tail, max([tail_at] + strays_after) if tail > last else None))
+    return edges
 
 
 def _samples(audio, chunk):
@@ -269,53 +297,106 @@ def _fallback(timed, run, chunk, asr, sub_times):
             timed[i] = TimedWord(round(t, 3), round(t + 0.2, 3), 0.1)
 
 
-def _place_gap(audio, keys, tokens, timed, before, after, energy):
-    """Try the words between two runs at the end of ``before``, then the start of ``after``."""
-    lo = before.last + 1 if before else 0
-    hi = after.first - 1 if after else len(keys) - 1
-    gap = [i for i in range(lo, hi + 1) if keys[i] and timed[i].start is None]
-    if not gap:
-        return
-    aligner = shared_aligner()
-    limit_end = after.start if after else len(audio) / SAMPLE_RATE
-    limit_start = before.end if before else 0.0
-    if before:
-        for m in range(min(GAP_TRY, len(gap)), 0, -1):
-            end = min(limit_end, before.end + 0.6 * m + 0.6)
-            end = energy.pause(end - 0.4, end) or end
-            chunk = Chunk(before.first, gap[m - 1], before.start, end)
-            if _try(aligner, audio, tokens, timed, chunk, gap[:m], energy):
-                gap = gap[m:]
-                break
-    if after and gap:
-        for m in range(min(GAP_TRY, len(gap)), 0, -1):
-            start = max(limit_start, after.start - 0.6 * m - 0.6)
-            start = energy.pause(start, start + 0.4) or start
-            chunk = Chunk(gap[-m], after.last, start, after.end)
-            if _try(aligner, audio, tokens, timed, chunk, gap[-m:], energy):
-                break
+class Gap:
+    """Places the words between two runs (around a cut) at one side or the other.
 
-
-def _try(aligner, audio, tokens, timed, chunk, new_words, energy):
-    """Align ``chunk``; keep its times only if the ``new_words`` landed on real speech.
-
-    The aligner will squeeze unspoken words into a pause, or onto music,
-    rather than fail, so a word must last a plausible time, cover mostly
-    voiced frames, and lie where voice activity detection heard speech.
+    A cut falls between sentences, so a cue is not split across it: the words
+    are tried a whole cue at a time, at the side before the cut (the most cues
+    first), then at the side after. Each try looks where the side's own
+    offset puts those cues, so an inserted break or the words of the next
+    segment are not in the audio tried.
     """
-    times = aligner.align(_samples(audio, chunk), _chunk_tokens(tokens, chunk), chunk.start)
-    if times is None:
-        return False
-    trial = list(timed)
-    _store(trial, tokens, chunk, times)
-    # Words already placed must stay put: if they moved, the new words stole their audio.
-    for i in range(chunk.first, chunk.last + 1):
-        if i not in new_words and timed[i].start is not None and abs(trial[i].start - timed[i].start) > 0.05:
+
+    def __init__(self, audio, words, cues, keys, tokens, energy, asr, asr_keys):
+        self.audio, self.keys, self.tokens, self.energy = audio, keys, tokens, energy
+        self.asr, self.asr_keys = asr, asr_keys
+        self.cue_of = [w.cue_index for w in words]
+        self.cues = cues
+
+    def heard(self, start, end):
+        """The recognised words said during that stretch of media."""
+        return [k for w, k in zip(self.asr, self.asr_keys)
+                if w.start - sync.WHISPER_LAG < end and w.end - sync.WHISPER_LAG > start]
+
+    def place(self, timed, before, after):
+        """``before``/``after``: (run, its chunk next to the gap), or None at either end."""
+        lo = before[1].last + 1 if before else 0
+        hi = after[1].first - 1 if after else len(self.keys) - 1
+        gap = [i for i in range(lo, hi + 1) if self.keys[i] and timed[i].start is None]
+        if not gap:
+            return
+        limit_end = after[1].start if after else len(self.audio) / SAMPLE_RATE
+        limit_start = before[1].end if before else 0.0
+        # Cue after cue, each next try leaning on the words just placed.
+        while before and gap:
+            m, chunk = self._extend_before(timed, *before, gap, limit_end)
+            if not m:
+                break
+            before, gap = (before[0], chunk), gap[m:]
+        while after and gap:
+            m, chunk = self._extend_after(timed, *after, gap, limit_start)
+            if not m:
+                break
+            after, gap = (after[0], chunk), gap[:-m]
+
+    def _extend_before(self, timed, run, chunk, gap, limit_end):
+        """Place the first cues of ``gap`` after ``chunk``: (words placed, their chunk)."""
+        for m in self._whole_cues(gap, leading=True):
+            cue_end = run.media_time(self.cues[self.cue_of[gap[m - 1]]].end)
+            end = min(limit_end, max(chunk.end + 0.3, cue_end + GAP_SLACK))
+            end = self.energy.pause(end - 0.4, end) or end
+            if self._try(timed, Chunk(chunk.first, gap[m - 1], chunk.start, end), gap[:m]):
+                return m, Chunk(gap[0], gap[m - 1], max(chunk.start, timed[gap[0]].start - 0.1), end)
+        return 0, None
+
+    def _extend_after(self, timed, run, chunk, gap, limit_start):
+        """Place the last cues of ``gap`` before ``chunk``: (words placed, their chunk)."""
+        for m in self._whole_cues(gap, leading=False):
+            cue_start = run.media_time(self.cues[self.cue_of[gap[-m]]].start)
+            start = max(limit_start, min(chunk.start - 0.3, cue_start - GAP_SLACK))
+            start = self.energy.pause(start, start + 0.4) or start
+            if self._try(timed, Chunk(gap[-m], chunk.last, start, chunk.end), gap[-m:]):
+                return m, Chunk(gap[-m], gap[-1], start, min(chunk.end, timed[gap[-1]].end + 0.1))
+        return 0, None
+
+    def _whole_cues(self, gap, leading):
+        """Counts of words from the front (or back) of ``gap`` that make whole cues, most first."""
+        counts = []
+        for m in range(1, len(gap) + 1):
+            edge = gap[m - 1] if leading else gap[-m]
+            beyond = edge + 1 if leading else edge - 1
+            if not 0 <= beyond < len(self.cue_of) or self.cue_of[beyond] != self.cue_of[edge]:
+                counts.append(m)
+        return counts[:GAP_CUES][::-1]
+
+    def _try(self, timed, chunk, new_words):
+        """Align ``chunk``; keep its times only if the ``new_words`` landed on real speech.
+
+        The aligner will squeeze unspoken words into a pause, or onto music,
+        rather than fail, so a word must last a plausible time, cover mostly
+        voiced frames, and lie where voice activity detection heard speech
+        that the recogniser did not hear as other words.
+        """
+        times = shared_aligner().align(_samples(self.audio, chunk), _chunk_tokens(self.tokens, chunk), chunk.start)
+        if times is None:
             return False
-    for i in new_words:
-        w = trial[i]
-        if (w.start is None or not 0.06 <= w.end - w.start <= 1.5 or energy.voiced(w.start, w.end) < 0.6
-                or energy.speech_share(w.start, w.end) < 0.5):
+        trial = list(timed)
+        _store(trial, self.tokens, chunk, times)
+        # Words already placed must stay put (give or take a few frames of
+        # re-alignment): if they moved further, the new words stole their audio.
+        for i in range(chunk.first, chunk.last + 1):
+            if i not in new_words and timed[i].start is not None and abs(trial[i].start - timed[i].start) > 0.1:
+                return False
+        placed = [trial[i] for i in new_words]
+        if any(w.start is None or not 0.06 <= w.end - w.start <= 1.5 for w in placed):
             return False
-    timed[:] = trial
-    return True
+        # Word by word loosely (a word may run on over a comma's pause), all together firmly.
+        voiced = [self.energy.voiced(w.start, w.end) for w in placed]
+        lengths = [w.end - w.start for w in placed]
+        if (min(voiced) < 0.4 or sum(v * n for v, n in zip(voiced, lengths)) < 0.6 * sum(lengths)
+                or any(self.energy.speech_share(w.start, w.end) < 0.5 for w in placed)):
+            return False
+        if sync.contradicts([self.keys[i] for i in new_words], self.heard(placed[0].start, placed[-1].end)):
+            return False
+        timed[:] = trial
+        return True

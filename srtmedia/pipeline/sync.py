@@ -18,6 +18,10 @@ CANDIDATE_RATIOS = (1.0,) + tuple(sorted({round(r, 9) for k in KNOWN_RATIOS[1:] 
 RUN_TOLERANCE = 0.6      # seconds an anchor may stray from its run's offset
 MIN_RUN_ANCHORS = 4      # fewer anchors than this in a run: chance matches, not a segment
 WHISPER_LAG = 0.08       # Whisper word starts run late by about this much
+# Letter similarity (difflib ratio) of unrelated English phrases is 0.25-0.43 at
+# the 95th percentile; Whisper's mishearings of the right words score 0.5-0.95.
+HEARD_ALIKE = 0.45
+MIN_HEARD_LETTERS = 8    # fewer recognised letters than this can't overrule anything
 
 
 @dataclass
@@ -50,6 +54,40 @@ def match_anchors(sub_keys, sub_times, asr_keys, asr_times):
             if sub_keys[i]:
                 anchors.append(Anchor(i, j, sub_times[i], asr_times[j] - WHISPER_LAG))
     return anchors
+
+
+def contradicts(sub_keys, heard_keys):
+    """True when what was recognised at a place is clearly not these subtitle words.
+
+    A place where the recogniser heard nothing, or much less than the
+    subtitle words say, tells nothing (it skips speech); but speech it heard
+    in full as quite other words (an advert's, say) is not where the
+    subtitle words were said, however voiced it is.
+    """
+    said, heard = _letters(sub_keys), _letters(heard_keys)
+    if len(heard) < max(MIN_HEARD_LETTERS, len(said) / 2):
+        return False
+    return SequenceMatcher(None, said, heard, autojunk=False).ratio() < HEARD_ALIKE
+
+
+def _letters(keys):
+    return "".join(c for k in keys for c in k if c.isalpha())
+
+
+def estimate_word_times(words, cues):
+    """Where each word falls in subtitle time: spread over its cue by characters."""
+    by_cue = {}
+    for w in words:
+        by_cue.setdefault(w.cue_index, []).append(w)
+    times = [0.0] * len(words)
+    for cue_index, members in by_cue.items():
+        cue = cues[cue_index]
+        total = sum(len(w.text) + 1 for w in members) or 1
+        seen = 0
+        for w in members:
+            times[w.id] = cue.start + (cue.end - cue.start) * seen / total
+            seen += len(w.text) + 1
+    return times
 
 
 def split_runs(anchors, ratio):
