@@ -5,7 +5,7 @@ import pytest
 from srtmedia.pipeline import Cancelled, Options, run
 from srtmedia.pipeline.media import SAMPLE_RATE
 
-from conftest import srt_text, write_wav
+from conftest import GAP, srt_text, write_wav
 
 pytestmark = pytest.mark.slow
 TOLERANCE = 0.1  # the issue's bar: every cue within 100 ms
@@ -99,3 +99,53 @@ def _read(path):
 
     with wave.open(str(path)) as fh:
         return np.frombuffer(fh.readframes(fh.getnframes()), np.int16).astype(np.float32) / 32768
+
+
+ADVERT = ["Are you tired of slow internet at home?", "Switch to Rocket Broadband today and save money."]
+
+
+def test_cue_missed_by_whisper_after_a_break_is_not_put_on_the_advert(tmp_path):
+    """The first cue after an advert break, which Whisper did not hear, stays after the break.
+
+    The advert is speech too (voiced, heard by VAD): only what the recogniser
+    heard there tells it from the subtitle's own words.
+    """
+    from conftest import PHRASES, synthesize
+    from srtmedia.pipeline.align import align_words
+    from srtmedia.pipeline.speech import RecognizedWord, Transcript
+    from srtmedia.pipeline.subtitles import parse_subtitles
+    from srtmedia.pipeline.text import words_from_cues
+
+    pieces, spoken, t = [], [], 1.0   # spoken: (start, end, text, in the subtitles)
+    for text, ours in [(p, True) for p in PHRASES[:3]] + [(a, False) for a in ADVERT] + [
+            (p, True) for p in PHRASES[3:]]:
+        audio = synthesize(text, voice="en-us" if ours else "en-gb-scotland", speed=165 if ours else 185)
+        spoken.append((t, t + len(audio) / SAMPLE_RATE, text, ours))
+        pieces.append(audio)
+        t += len(audio) / SAMPLE_RATE + GAP
+    silence = np.zeros(int(GAP * SAMPLE_RATE), np.float32)
+    audio = np.concatenate([np.zeros(SAMPLE_RATE, np.float32)] + [x for p in pieces for x in (p, silence)])
+    ours = [(s, e, text) for s, e, text, mine in spoken if mine]
+    advert = ours[3][0] - spoken[3][0]  # media inserted before cue 3
+    cues = parse_subtitles(srt_text([(s - (advert if k >= 3 else 0), e - (advert if k >= 3 else 0), text)
+                                     for k, (s, e, text) in enumerate(ours)]))
+    # Whisper heard the advert and every cue but the first after it (as at a voice change).
+    heard = [RecognizedWord(word, s + (e - s) * k / len(text.split()), s + (e - s) * (k + 1) / len(text.split()), 0.9)
+             for s, e, text, _ in spoken if text != PHRASES[3] for k, word in enumerate(text.split())]
+    transcript = Transcript(words=heard, speech=[(s - 0.05, e + 0.05) for s, e, _, _ in spoken])
+    alignment = align_words(audio, words := words_from_cues(cues), cues, transcript, Options(threads=1))
+    first = next(w for w in words if w.cue_index == 3)
+    assert alignment.heard[first.id]
+    assert abs(alignment.words[first.id].start - ours[3][0]) <= TOLERANCE, (alignment.words[first.id], ours[3])
+
+
+def test_decoder_loops_are_dropped_and_speech_left_without_words_is_found():
+    from srtmedia.pipeline.speech import RecognizedWord, drop_loops, unheard_speech
+
+    said = "so what can you do the most important thing is that the most important thing is that " \
+           "the most important thing is that go to bed no no no".split()
+    words = [RecognizedWord(w, 0.3 * k, 0.3 * k + 0.25, 0.9) for k, w in enumerate(said)]
+    assert [w.text for w in drop_loops(words)] == "so what can you do go to bed no no no".split()
+    speech = [(0.0, 2.0), (2.5, 6.0), (6.2, 6.5), (7.0, 9.0)]
+    heard = [RecognizedWord("hello", 0.4, 0.8, 0.9), RecognizedWord("again", 7.05, 7.4, 0.9)]
+    assert unheard_speech(speech, heard) == [(2.5, 6.0)]  # too short a region is not worth a pass

@@ -1,7 +1,7 @@
 """The timing model: offset, ratio and cuts recovered from anchors."""
 import pytest
 
-from srtmedia.pipeline.sync import Anchor, describe, find_runs, match_anchors
+from srtmedia.pipeline.sync import Anchor, contradicts, cue_edges, describe, find_runs, match_anchors
 
 
 def _anchors(mapping, n=120, spacing=0.5):
@@ -48,3 +48,26 @@ def test_match_anchors_follows_order_and_skips_sound_words():
     asr = ["um", "hello", "world", "again"]
     anchors = match_anchors(sub, [0, 1, 2, 3], asr, [5.0, 6.0, 7.0, 8.0])
     assert [(a.sub, a.asr) for a in anchors] == [(0, 1), (2, 2), (3, 3)]
+
+
+def test_other_words_heard_in_full_contradict_the_subtitle_words():
+    said = "the advice is almost boring in its simplicity".split()
+    assert contradicts(said, "are you tired of slowing do not switch to rocket".split())
+    # Mishearings of the right words, or a recogniser that heard little, do not.
+    assert not contradicts("the yeast eats the sugars".split(), "e steats nachogas in the".split())
+    assert not contradicts(said, "and the most".split())
+    assert not contradicts(["if"], ["of"])
+
+
+def test_runs_take_in_the_unmatched_words_of_their_edge_cues():
+    from srtmedia.pipeline.model import Cue, SubWord
+    from srtmedia.pipeline.sync import Run, estimate_word_times
+
+    cues = [Cue(0, 1.0, 3.0, "rivers are another thing"), Cue(1, 4.0, 6.0, "we take for granted")]
+    words = [SubWord(k, w, 0 if k < 4 else 1) for k, w in enumerate("rivers are another thing we take for granted".split())]
+    times = estimate_word_times(words, cues)
+    # Whisper missed "rivers are" and "granted"; the run's offset is +10 s.
+    run = Run([Anchor(k, k, times[k], times[k] + 10) for k in range(2, 7)], 10.0, 1.0)
+    [(lead, lead_at, tail, tail_at)] = cue_edges([run], run.anchors, words, cues, times)
+    assert (lead, tail) == (0, 7)
+    assert lead_at == pytest.approx(11.0) and tail_at == pytest.approx(16.0)

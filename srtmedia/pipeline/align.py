@@ -27,7 +27,6 @@ CHUNK_MAX = 25.0      # seconds: forced alignment degrades on longer audio
 GAP_CUES = 3          # cues tried at each side of a cut
 GAP_SLACK = 0.6       # seconds around where a side's offset puts the tried cues
 PARKED = 0.25         # seconds a word may end before Whisper heard it start
-CUE_REACH = 3.0       # seconds a cue's own words may lie from where its times put them
 PARALLEL_AUDIO = 90.0  # seconds of chunk audio above which both cores align
 
 
@@ -70,7 +69,7 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
     energy = Energy(audio, transcript.speech)
     tokens = [tokens_for(k) for k in keys]  # dictionary tokens per word, spelled once
     plans = [plan_chunks(run, asr, energy, edges)
-             for run, edges in zip(runs, cue_edges(runs, anchors, words, cues, sub_times))]
+             for run, edges in zip(runs, sync.cue_edges(runs, anchors, words, cues, sub_times))]
     chunks = [c for plan in plans for c in plan]
     run_of = [run for run, plan in zip(runs, plans) for _ in plan]
     jobs = [(_samples(audio, c), _chunk_tokens(tokens, c), c.start) for c in chunks]
@@ -193,7 +192,7 @@ def plan_chunks(run, asr, energy, edges=None):
     """Cut a run into chunks at silent pauses between consecutive anchored words.
 
     ``edges`` = (first word, its media time, last word, its end's media time)
-    when the run should reach past its first and last anchors (see cue_edges).
+    when the run should reach past its first and last anchors (see sync.cue_edges).
     """
     anchors = run.anchors
     first, last = anchors[0], anchors[-1]
@@ -217,36 +216,6 @@ def plan_chunks(run, asr, energy, edges=None):
            energy.pause(max(heard_to - 0.2, tail - 0.3), max(heard_to + 1.0, tail + GAP_SLACK)))
     chunks.append(Chunk(chunk_first, last_word, start, end or max(heard_to, tail or heard_to) + 0.3))
     return chunks
-
-
-def cue_edges(runs, anchors, words, cues, sub_times):
-    """For each run, its first and last anchored words widened to their whole cues.
-
-    A cut falls between cues, and Whisper often misses the first words after a
-    pause: the words of a cue that precede its first anchor are spoken just
-    before it, in the same stretch of media, not across a cut. Left out of the
-    chunk, they would be squeezed into the audio of the words that follow.
-    Where those words lie comes from the run's offset, or from matches that
-    were too few to make a run of their own (a cue whose times are off).
-    """
-    first_of, last_of = {}, {}
-    for w in words:
-        first_of.setdefault(w.cue_index, w.id)
-        last_of[w.cue_index] = w.id
-    edges = []
-    for k, run in enumerate(runs):
-        first, last = run.anchors[0].sub, run.anchors[-1].sub
-        previous = runs[k - 1].anchors[-1].sub if k else -1
-        following = runs[k + 1].anchors[0].sub if k + 1 < len(runs) else len(words)
-        lead = max(first_of[words[first].cue_index], previous + 1)
-        tail = min(last_of[words[last].cue_index], following - 1)
-        tail_end = sub_times[tail + 1] if tail < last_of[words[tail].cue_index] else cues[words[tail].cue_index].end
-        lead_at, tail_at = run.media_time(sub_times[lead]), run.media_time(tail_end)
-        strays = [a.media_time for a in anchors if lead <= a.sub < first and a.media_time > lead_at - CUE_REACH]
-        strays_after = [a.media_time for a in anchors if last < a.sub <= tail and a.media_time < tail_at + CUE_REACH]
-        edges.append((lead, min([lead_at] + strays) if lead < first else None,
-                      tail, max([tail_at] + strays_after) if tail > last else None))
-    return edges
 
 
 def _samples(audio, chunk):

@@ -22,6 +22,7 @@ WHISPER_LAG = 0.08       # Whisper word starts run late by about this much
 # the 95th percentile; Whisper's mishearings of the right words score 0.5-0.95.
 HEARD_ALIKE = 0.45
 MIN_HEARD_LETTERS = 8    # fewer recognised letters than this can't overrule anything
+CUE_REACH = 3.0          # seconds a cue's own words may lie from where its times put them
 
 
 @dataclass
@@ -157,6 +158,36 @@ def _fitted_ratio(anchors):
         if span > 10:
             slopes.append((b.media_time - a.media_time) / span)
     return median(slopes) if slopes else None
+
+
+def cue_edges(runs, anchors, words, cues, sub_times):
+    """For each run, its first and last anchored words widened to their whole cues.
+
+    A cut falls between cues, and Whisper often misses the first words after a
+    pause: the words of a cue that precede its first anchor are spoken just
+    before it, in the same stretch of media, not across a cut. Left out of the
+    chunk, they would be squeezed into the audio of the words that follow.
+    Where those words lie comes from the run's offset, or from matches that
+    were too few to make a run of their own (a cue whose times are off).
+    """
+    first_of, last_of = {}, {}
+    for w in words:
+        first_of.setdefault(w.cue_index, w.id)
+        last_of[w.cue_index] = w.id
+    edges = []
+    for k, run in enumerate(runs):
+        first, last = run.anchors[0].sub, run.anchors[-1].sub
+        previous = runs[k - 1].anchors[-1].sub if k else -1
+        following = runs[k + 1].anchors[0].sub if k + 1 < len(runs) else len(words)
+        lead = max(first_of[words[first].cue_index], previous + 1)
+        tail = min(last_of[words[last].cue_index], following - 1)
+        tail_end = sub_times[tail + 1] if tail < last_of[words[tail].cue_index] else cues[words[tail].cue_index].end
+        lead_at, tail_at = run.media_time(sub_times[lead]), run.media_time(tail_end)
+        strays = [a.media_time for a in anchors if lead <= a.sub < first and a.media_time > lead_at - CUE_REACH]
+        strays_after = [a.media_time for a in anchors if last < a.sub <= tail and a.media_time < tail_at + CUE_REACH]
+        edges.append((lead, min([lead_at] + strays) if lead < first else None,
+                      tail, max([tail_at] + strays_after) if tail > last else None))
+    return edges
 
 
 def describe(ratio, runs, sub_end):
