@@ -62,3 +62,26 @@ def speech(tmp_path_factory):
     path = folder / "talk.wav"
     write_wav(path, np.concatenate(pieces))
     return {"wav": path, "truth": truth, "folder": folder}
+
+
+@pytest.fixture(scope="module")
+def service(request, tmp_path_factory):
+    """A whole service in subprocesses (tests/service_processes.py) for the test module, started with
+    its ``SETTINGS`` (environment), ``SERVICE_OPTIONS`` (ServiceProcesses keywords) and
+    ``SERVICE_WORKERS`` (default 2)."""
+    from service_processes import ServiceProcesses
+
+    module = request.module
+    processes = ServiceProcesses(tmp_path_factory.mktemp(module.__name__.removeprefix("test_")),
+                                 **getattr(module, "SERVICE_OPTIONS", {}), **module.SETTINGS)
+    processes.start(workers=getattr(module, "SERVICE_WORKERS", 2))
+    yield processes
+    processes.stop()
+
+
+@pytest.fixture
+def db(service):
+    """A client of the service's Redis."""
+    import redis
+
+    return redis.Redis.from_url(service.redis.url)

@@ -5,7 +5,9 @@ The first cue's text says what the run does, so one worker serves every test:
 "FAIL" (bad media), "CRASH" (a bug), "FLAKY <n>" (a transient fault on the
 first n attempts, counted in a file beside the subtitles); anything else
 finishes at once. Every run writes its process id to ``pid`` beside the
-subtitles, so a test can kill the work horse.
+subtitles, so a test can kill the work horse, and appends "started <pid>" and,
+if the pipeline returns a result, "finished <pid>" to ``runs``, so a test can
+tell a task that was run twice.
 """
 import os
 import time
@@ -16,8 +18,10 @@ from srtmedia.pipeline.subtitles import read_subtitles
 
 def scripted(subtitles_path, media_path, options=None, progress=None, is_cancelled=None):
     """Same contract as srtmedia.pipeline.run."""
-    with open(os.path.join(os.path.dirname(subtitles_path), "pid"), "w") as out:
+    folder = os.path.dirname(subtitles_path)
+    with open(os.path.join(folder, "pid"), "w") as out:
         out.write(str(os.getpid()))
+    _log_run(folder, "started")
     cues = read_subtitles(subtitles_path)
     command, _, argument = cues[0].text.partition(" ")
     if command == "FAIL":
@@ -25,7 +29,7 @@ def scripted(subtitles_path, media_path, options=None, progress=None, is_cancell
     if command == "CRASH":
         raise RuntimeError("a bug")
     if command == "FLAKY":
-        counter = os.path.join(os.path.dirname(subtitles_path), "attempts")
+        counter = os.path.join(folder, "attempts")
         attempts = int(open(counter).read()) + 1 if os.path.exists(counter) else 1
         with open(counter, "w") as out:
             out.write(str(attempts))
@@ -39,7 +43,23 @@ def scripted(subtitles_path, media_path, options=None, progress=None, is_cancell
                 raise Cancelled()
             progress(stage, step / steps, f"{stage} {step + 1}/{steps}")
             time.sleep(seconds / (3 * steps))
+    _log_run(folder, "finished")
     return result_for(cues)
+
+
+def _log_run(folder, event):
+    with open(os.path.join(folder, "runs"), "a") as out:
+        out.write(f"{event} {os.getpid()}\n")
+
+
+def runs(data_dir, task_id):
+    """The ("started"|"finished", pid) events of ``task_id``'s pipeline runs; [] once its files are deleted."""
+    user, task_uuid = task_id.split(":")
+    try:
+        with open(os.path.join(str(data_dir), "tasks", user, task_uuid, "runs")) as source:
+            return [tuple(line.split()) for line in source]
+    except FileNotFoundError:
+        return []
 
 
 def result_for(cues):

@@ -10,8 +10,6 @@ import time
 
 import psutil
 import pytest
-import redis
-from service_processes import ServiceProcesses
 from test_service_integration import Client, final
 
 pytestmark = pytest.mark.integration
@@ -29,21 +27,9 @@ SETTINGS = {
 REAPER_WINDOW = HEARTBEAT_TTL + 2 * REAPER_INTERVAL + 3
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory):
-    processes = ServiceProcesses(tmp_path_factory.mktemp("crash"), **SETTINGS).start(workers=2)
-    yield processes
-    processes.stop()
-
-
 @pytest.fixture
 def api(service):
     return Client(service.base_url, "crash")
-
-
-@pytest.fixture
-def db(service):
-    return redis.Redis.from_url(service.redis.url)
 
 
 def horse_of(service, task_id, timeout=10):

@@ -5,8 +5,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import redis
-from service_processes import ServiceProcesses
+from service_load import assert_no_slot_held
 from test_service_integration import Client, final
 
 pytestmark = pytest.mark.integration
@@ -15,23 +14,6 @@ SETTINGS = {"SRTMEDIA_PIPELINE": "service_pipelines:scripted", "SRTMEDIA_HEARTBE
             "SRTMEDIA_REAPER_INTERVAL": 1, "SRTMEDIA_JOB_RETRIES": 0, "SRTMEDIA_JOB_MONITORING_INTERVAL": 1,
             "SRTMEDIA_WORKER_TTL": 5}
 GLOBAL_LIMIT = 20  # MAX_GLOBAL_CONCURRENT_TASKS's default
-
-
-@pytest.fixture(scope="module")
-def service(tmp_path_factory):
-    processes = ServiceProcesses(tmp_path_factory.mktemp("races"), **SETTINGS).start(workers=2)
-    yield processes
-    processes.stop()
-
-
-@pytest.fixture
-def db(service):
-    return redis.Redis.from_url(service.redis.url)
-
-
-def assert_no_slot_held(db):
-    assert int(db.get("global:active_tasks_count") or 0) == 0
-    assert [key for key in db.scan_iter("user:*:active_tasks") if db.scard(key)] == []
 
 
 def test_40_users_submitting_twice_at_once_get_exactly_20(service, db):
