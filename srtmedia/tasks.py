@@ -21,6 +21,24 @@ log = logging.getLogger(__name__)
 STAGE_SPANS = {"transcribing": (0, 40), "processing_llm": (40, 55), "aligning": (55, 99)}
 # Faults worth another attempt; anything else would fail the same way again.
 TRANSIENT = (ConnectionError, TimeoutError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+# Redis unreachable: restarting, loading its append-only file, or a network blip.
+REDIS_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+# How long a finished job waits for Redis to come back before giving up its outcome.
+REDIS_PATIENCE = 60.0
+
+
+def when_redis_answers(call, patience=REDIS_PATIENCE):
+    """``call()``, retried with backoff while Redis is unreachable, for up to ``patience`` seconds."""
+    deadline, delay = time.monotonic() + patience, 0.2
+    while True:
+        try:
+            return call()
+        except REDIS_DOWN as exc:
+            if time.monotonic() >= deadline:
+                raise
+            log.warning("Redis unreachable (%s); trying again in %.1f s", exc, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
 
 def process_task(task_id):
@@ -47,15 +65,29 @@ class ProgressReporter:
         self.clock = StageClock(Metrics(store.redis))
 
     def __call__(self, stage, fraction, message):
-        self.clock.mark(stage)
+        try:
+            self.clock.mark(stage)
+        except REDIS_DOWN:
+            pass  # a lost timing sample, not a lost task
         low, high = STAGE_SPANS.get(stage, (0, 99))
         percent = int(low + (high - low) * min(max(float(fraction), 0.0), 1.0))
         last_stage, last_percent, last_time = self._last
         now = time.monotonic()
         if stage == last_stage and percent == last_percent and now - last_time < self.min_interval:
             return
+        try:
+            self.store.update(self.task_id, allowed=(PROCESSING,), stage=stage, progress=percent, message=message)
+        except REDIS_DOWN:
+            return  # progress is advisory: the pipeline goes on, and the next call writes the latest
         self._last = (stage, percent, now)
-        self.store.update(self.task_id, allowed=(PROCESSING,), stage=stage, progress=percent, message=message)
+
+
+    def close(self):
+        """Record the last stage's time."""
+        try:
+            self.clock.close()
+        except REDIS_DOWN:
+            pass
 
 
 class CancellationCheck:
@@ -72,7 +104,10 @@ class CancellationCheck:
         now = time.monotonic()
         if not self._cancelled and now - self._checked_at >= self.min_interval:
             self._checked_at = now
-            self._cancelled = self.store.is_cancelled(self.task_id)
+            try:
+                self._cancelled = self.store.is_cancelled(self.task_id)
+            except REDIS_DOWN:
+                pass  # unknown until Redis is back: keep working, a cancel is seen then
         return self._cancelled
 
 
@@ -107,6 +142,43 @@ def run_task(store, task_id, retries_left=0):
         return task["status"] if task else "missing"
     if not store.update(task_id, status=PROCESSING, message="Starting"):
         return store.get(task_id)["status"]
+    config = store.config
+    folder = task_folder(config.data_dir, task_id)
+    heartbeat = Heartbeat(store, task_id)
+    heartbeat.start()
+    reporter = ProgressReporter(store, task_id)
+    try:
+        options = Options.from_env(**{**config.options, **task.get("options", {})})
+        result = load_pipeline(config.pipeline)(
+            os.path.join(folder, SUBTITLES_NAME), os.path.join(folder, MEDIA_NAME), options=options,
+            progress=reporter, is_cancelled=CancellationCheck(store, task_id))
+        reporter.close()
+    except Cancelled:
+        ending = CANCELLED, {"message": "Cancelled"}
+    except PipelineError as exc:
+        ending = FAILED, {"message": "Failed", "error_message": str(exc), "error_code": exc.code}
+    except JobTimeoutException:
+        ending = FAILED, {"message": "Failed", "error_code": "timeout",
+                          "error_message": "Processing took longer than the time allowed for this media."}
+    except TRANSIENT as exc:
+        if retries_left > 0:
+            when_redis_answers(lambda: store.update(task_id, message=f"Retrying after a temporary fault: {exc}"))
+            raise
+        ending = FAILED, {"message": "Failed", "error_code": "unavailable",
+                          "error_message": f"A service the pipeline needs stayed unavailable: {exc}"}
+    except Exception as exc:  # a bug or an environment fault: fail visibly, retrying would not help
+        log.exception("task %s failed", task_id)
+        ending = FAILED, {"message": "Failed", "error_code": "internal",
+                          "error_message": f"Internal error while processing ({type(exc).__name__})."}
+    else:
+        result_file = write_result(config.data_dir, task_id, result)
+        ending = COMPLETED, {"message": "Completed", "result_path": os.path.relpath(result_file, config.data_dir)}
+    finally:
+        heartbeat.stop()
+    # Minutes of work must not be lost to a Redis restart that takes seconds.
+    status, fields = ending
+    when_redis_answers(lambda: store.finish(task_id, status, **fields))
+    return when_redis_answers(lambda: store.get(task_id))["status"]
     config = store.config
     folder = task_folder(config.data_dir, task_id)
     heartbeat = Heartbeat(store, task_id)

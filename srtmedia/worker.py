@@ -12,6 +12,7 @@ from srtmedia.logs import configure_logging
 from srtmedia.queue import JOB_FUNCTION, TaskQueue
 from srtmedia.reaper import reap
 from srtmedia.store import FAILED, PENDING, PROCESSING, TaskStore
+from srtmedia.tasks import REDIS_DOWN
 from srtmedia.webhooks import webhook_queue_name
 
 # --queues choices: which of the service's queues a worker takes jobs from.
@@ -36,6 +37,21 @@ class ServiceWorker(Worker):
                 log.info("reaper: %s", outcome)
         except Exception:  # a failed cleanup round must not kill the worker
             log.exception("reaper round failed")
+
+    # While a job runs, RQ's monitor loop writes heartbeats and working time; a
+    # Redis restart would end this worker there and, with it, a task the horse
+    # could finish. The horse rides out the outage (srtmedia.tasks), so must we.
+    def maintain_heartbeats(self, job):
+        try:
+            super().maintain_heartbeats(job)
+        except REDIS_DOWN as exc:
+            log.warning("Redis unreachable while job %s runs (%s); its work horse keeps working", job.id, exc)
+
+    def set_current_job_working_time(self, current_job_working_time, pipeline=None):
+        try:
+            super().set_current_job_working_time(current_job_working_time, pipeline=pipeline)
+        except REDIS_DOWN:
+            self.current_job_working_time = current_job_working_time
 
     def handle_work_horse_killed(self, job, retpid, ret_val, rusage):
         """A work horse died outside Python (kill -9, the OOM killer, a native crash): fail its task now.

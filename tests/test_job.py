@@ -132,3 +132,36 @@ def test_a_late_completion_does_not_overwrite_a_final_state(recorder):
 
     behaviour[0] = reaped_meanwhile
     assert run_task(store, task_id) == "failed"
+
+
+def test_a_redis_outage_mid_run_loses_progress_writes_not_the_task(recorder, monkeypatch):
+    """Redis unreachable for a while (a restart): the run goes on and its outcome is written when Redis is back."""
+    import redis
+
+    store, _, behaviour = recorder
+    task_id = new_task(store)
+    real_update, real_finish = store.update, store.finish
+    outage = {"left": 0}
+
+    def flaky(real):
+        def call(*args, **kwargs):
+            if outage["left"] > 0:
+                outage["left"] -= 1
+                raise redis.exceptions.ConnectionError("Connection refused")
+            return real(*args, **kwargs)
+        return call
+
+    monkeypatch.setattr(store, "update", flaky(real_update))
+    monkeypatch.setattr(store, "finish", flaky(real_finish))
+    monkeypatch.setattr("srtmedia.tasks.time.sleep", lambda seconds: None)
+
+    def pipeline(progress, is_cancelled):
+        outage["left"] = 6  # Redis goes away mid-run: progress writes and the first finish attempts fail
+        for step in range(3):
+            progress("aligning", step / 3, "working")
+            assert not is_cancelled()
+        return {"paragraphs": []}
+
+    behaviour[0] = pipeline
+    assert run_task(store, task_id) == "completed"
+    assert store.get(task_id)["progress"] == 100 and outage["left"] == 0

@@ -3,14 +3,12 @@ state, then the API and the workers while tasks are being submitted and run.
 
 A restart is done twice: once with every worker, scheduler and work horse frozen (SIGSTOP), so the
 200 statuses and the slot counters before and after can be compared exactly; then again with the
-workers running, as an outage would hit them. An RQ worker busy with a job quits when it loses Redis;
-the test starts a new one as `srtmedia serve` or a container restart policy does.
+workers running, as an outage would hit them: the work horses and their workers ride it out, and
+the tasks that were running mid-pipeline complete.
 """
-import json
 import random
 import threading
 import time
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import psutil
@@ -30,8 +28,6 @@ SERVICE_WORKERS = 2
 HISTORY = [("Hi.", None, 70), ("FAIL", None, 25), ("CRASH", None, 25),
            ("SLEEP 30", "cancel", 30), ("Hi.", "delete files", 30)]
 IN_FLIGHT = 20  # the global limit: 2 processing (one per worker), 18 waiting in the queue
-# How a task that was running when Redis went away may end besides completed: failed, saying why.
-CLEAR_ENDINGS = ("abandoned", "unavailable")
 
 
 def comparable(status):
@@ -85,13 +81,6 @@ def start_in_flight(service, db, tag):
     return running, queued
 
 
-def ending_is_clear(db, task_id, status):
-    if status["status"] == "completed":
-        return True
-    record = json.loads(db.hget(f"task:{task_id}", "data"))
-    return status["status"] == "failed" and record.get("error_code") in CLEAR_ENDINGS and status["error_message"]
-
-
 @pytest.mark.parametrize("kill", [False, True], ids=["shutdown", "kill-9"])
 def test_200_tasks_survive_a_redis_restart(service, db, history, kill):
     running, queued = start_in_flight(service, db, "kill" if kill else "shutdown")
@@ -112,14 +101,12 @@ def test_200_tasks_survive_a_redis_restart(service, db, history, kill):
 
     # Again, with the workers running: the two running tasks lose Redis mid-pipeline.
     service.restart_redis(kill=kill, down_for=1.0)
-    revived = []
-    final = wait_final(service.base_url, running + queued, timeout=90,
-                       between=lambda: revived.extend(service.revive_workers()))
-    unclear = {t: s for t, s in final.items() if not ending_is_clear(db, t, s)}
-    assert not unclear, unclear
-    assert all(final[t]["status"] == "completed" for t in queued), final
-    endings = Counter(f"{s['status']} {s.get('error_message', '')}".strip() for s in final.values())
-    print(f"redis {'kill -9' if kill else 'shutdown'}: in flight ended {dict(endings)}; workers revived: {revived}")
+    final = wait_final(service.base_url, running + queued, timeout=90)
+    assert all(s["status"] == "completed" for s in final.values()), final
+    assert service.revive_workers() == []  # no worker quit over the outage
+    for task_id in running:  # the same work horse went on through the outage and finished
+        (started, pid), (finished, same_pid) = runs(service.data_dir, task_id)
+        assert (started, finished, pid) == ("started", "finished", same_pid)
     assert after_everything(service, db, task_ids) == []
 
 
