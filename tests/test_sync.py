@@ -71,3 +71,13 @@ def test_runs_take_in_the_unmatched_words_of_their_edge_cues():
     [(lead, lead_at, tail, tail_at)] = cue_edges([run], run.anchors, words, cues, times)
     assert (lead, tail) == (0, 7)
     assert lead_at == pytest.approx(11.0) and tail_at == pytest.approx(16.0)
+
+
+def test_a_ratio_that_only_drifts_slowly_away_does_not_win_by_one_anchor():
+    # The true line drops the first (stray) anchor; 25/24 would keep it, since
+    # split_runs follows a slow drift, while missing every other anchor by seconds.
+    anchors = _anchors(lambda t: 23.976 / 24 * t + 2.0, n=300)
+    anchors[0].media_time -= 0.62
+    ratio, runs = find_runs(anchors)
+    assert ratio == pytest.approx(23.976 / 24, rel=2e-3)
+    assert abs(runs[0].media_time(100.0) - (23.976 / 24 * 100 + 2.0)) < 0.2

@@ -135,8 +135,11 @@ def find_runs(anchors):
     best = None
     for ratio in candidates:
         runs = split_runs(anchors, ratio)
-        explained = sum(len(r.anchors) for r in runs)
-        spread = sum(abs(a.media_time - r.media_time(a.sub_time)) for r in runs for a in r.anchors)
+        errors = [abs(a.media_time - r.media_time(a.sub_time)) for r in runs for a in r.anchors]
+        # An anchor counts where its run's line puts it, not where the run kept
+        # it: split_runs follows a slow drift, so a wrong ratio keeps every anchor.
+        explained = sum(e <= RUN_TOLERANCE for e in errors)
+        spread = sum(errors)
         # Each extra cut must pay for itself with anchors it explains; the mean
         # spread is coarsened so that noise in hand-made cue times can't pick a ratio.
         score = (explained - 3 * max(0, len(runs) - 1), -round(spread / max(1, explained) / 0.05))
