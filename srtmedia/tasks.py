@@ -179,38 +179,3 @@ def run_task(store, task_id, retries_left=0):
     status, fields = ending
     when_redis_answers(lambda: store.finish(task_id, status, **fields))
     return when_redis_answers(lambda: store.get(task_id))["status"]
-    config = store.config
-    folder = task_folder(config.data_dir, task_id)
-    heartbeat = Heartbeat(store, task_id)
-    heartbeat.start()
-    reporter = ProgressReporter(store, task_id)
-    try:
-        options = Options.from_env(**{**config.options, **task.get("options", {})})
-        result = load_pipeline(config.pipeline)(
-            os.path.join(folder, SUBTITLES_NAME), os.path.join(folder, MEDIA_NAME), options=options,
-            progress=reporter, is_cancelled=CancellationCheck(store, task_id))
-        reporter.clock.close()
-    except Cancelled:
-        store.finish(task_id, CANCELLED, message="Cancelled")
-    except PipelineError as exc:
-        store.finish(task_id, FAILED, message="Failed", error_message=str(exc), error_code=exc.code)
-    except JobTimeoutException:
-        store.finish(task_id, FAILED, message="Failed", error_code="timeout",
-                     error_message="Processing took longer than the time allowed for this media.")
-    except TRANSIENT as exc:
-        if retries_left > 0:
-            store.update(task_id, message=f"Retrying after a temporary fault: {exc}")
-            raise
-        store.finish(task_id, FAILED, message="Failed", error_code="unavailable",
-                     error_message=f"A service the pipeline needs stayed unavailable: {exc}")
-    except Exception as exc:  # a bug or an environment fault: fail visibly, retrying would not help
-        log.exception("task %s failed", task_id)
-        store.finish(task_id, FAILED, message="Failed", error_code="internal",
-                     error_message=f"Internal error while processing ({type(exc).__name__}).")
-    else:
-        result_file = write_result(config.data_dir, task_id, result)
-        store.finish(task_id, COMPLETED, message="Completed",
-                     result_path=os.path.relpath(result_file, config.data_dir))
-    finally:
-        heartbeat.stop()
-    return store.get(task_id)["status"]
