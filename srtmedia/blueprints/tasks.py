@@ -1,5 +1,7 @@
 """One task: its status, its result, and DELETE to cancel it or drop its files."""
-from flask import Blueprint, request, url_for
+from urllib.parse import urlencode
+
+from flask import Blueprint, request
 
 from srtmedia.blueprints import owned_task, services
 from srtmedia.folders import remove_task_files
@@ -19,7 +21,8 @@ def status_body(task):
     if not task.get("files_deleted"):
         svc = services()
         query = media_query(svc.redis, task["task_id"], svc.config.media_link_ttl)
-        body["media_url"] = url_for("media.media", task_id=task["task_id"], **query)
+        # Formatted, not url_for: this runs on every poll, and task ids are URL-safe by construction.
+        body["media_url"] = f"{request.script_root}/tasks/{task['task_id']}/media?{urlencode(query)}"
     return body
 
 
