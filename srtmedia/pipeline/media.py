@@ -148,13 +148,14 @@ def _read_samples(stream, expected_duration, max_duration):
         usable = len(block) - len(block) % 2
         carry = block[usable:]
         samples = np.frombuffer(block, dtype=np.int16, count=usable // 2)
-        if filled + samples.size > buffer.size:  # the probe was short (or lied): grow by half
-            grown = max(filled + samples.size, buffer.size * 3 // 2)
-            buffer.resize(min(grown, cap) if cap and filled + samples.size <= cap else grown, refcheck=False)
-        buffer[filled:filled + samples.size] = samples
-        filled += samples.size
+        needed = filled + samples.size
+        if needed > buffer.size:  # the probe was short (or lied): grow by half, never past the limit
+            grown = max(needed, buffer.size * 3 // 2)
+            buffer.resize(max(needed, min(grown, cap)) if cap else grown, refcheck=False)
+        buffer[filled:needed] = samples
+        filled = needed
         if samples.size:
-            peak = max(peak, int(np.abs(samples.astype(np.int32)).max()))
+            peak = max(peak, int(samples.max()), -int(samples.min()))
     buffer.resize(filled, refcheck=False)
     buffer *= 1.0 / 32768.0
     return buffer, peak / 32768.0
