@@ -24,7 +24,7 @@ class SubmitUploadSchema(SubmitFormSchema):
     """The multipart body of a submit: the two files beside the optional fields."""
 
     srt_file = fields.Raw(required=True, metadata={"type": "string", "format": "binary",
-                                                   "description": "The subtitles (SRT), at most 20 MiB."})
+                                                   "description": "The subtitles (SRT, WebVTT, ASS or SSA), at most 20 MiB."})
     media_file = fields.Raw(required=True, metadata={"type": "string", "format": "binary",
                                                      "description": "The audio or video the subtitles belong to."})
 

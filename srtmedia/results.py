@@ -5,7 +5,7 @@ import os
 from flask import Response
 
 from srtmedia.errors import Problem
-from srtmedia.folders import result_path
+from srtmedia.folders import result_path, task_folder
 from srtmedia.schemas import TaskResultSchema
 from srtmedia.store import COMPLETED
 
@@ -25,16 +25,44 @@ def require_result(data_dir, task):
 
 
 def result_response(data_dir, task, fmt="json"):
-    """200 with the result envelope, or with the ``fmt`` export and its content type."""
+    """200 with the result envelope, or with the ``fmt`` export and its content type.
+
+    ``fmt`` "subtitles" is the corrected subtitles in the uploaded format. Subtitle
+    formats are made from the uploaded file, so an ASS script keeps its styles.
+    """
     path = require_result(data_dir, task)
     if fmt == "json":
         # Opened now so a DELETE racing with this answer cannot pull the file from under it.
         return Response(_envelope(task["task_id"], open(path, "rb")), mimetype="application/json")
-    from srtmedia.pipeline.exports import CONTENT_TYPES, export
+    from srtmedia.pipeline.exports import CONTENT_TYPES, SUBTITLE_FORMATS, export
 
+    subtitles = task.get("subtitles") or {}
+    if fmt == "subtitles":
+        fmt = subtitles.get("format") or "srt"
     with open(path, encoding="utf-8") as source:
         result = json.load(source)
-    return Response(export(result, fmt), content_type=CONTENT_TYPES[fmt])
+    original = _uploaded_subtitles(data_dir, task["task_id"]) if fmt in SUBTITLE_FORMATS else None
+    response = Response(export(result, fmt, original), content_type=CONTENT_TYPES[fmt])
+    response.headers.set("Content-Disposition", "inline", filename=download_name(subtitles.get("name"), fmt))
+    return response
+
+
+def download_name(uploaded, fmt):
+    """The name to save an export under: the uploaded subtitles' stem (if any) and ``fmt``."""
+    stem = os.path.splitext(uploaded or "")[0].strip() or "transcript"
+    return f"{stem}.{fmt}"
+
+
+def _uploaded_subtitles(data_dir, task_id):
+    """The uploaded subtitles' text, or None once they are gone."""
+    from srtmedia.pipeline.subtitles import decode_subtitle_bytes
+    from srtmedia.uploads import SUBTITLES_NAME
+
+    try:
+        with open(os.path.join(task_folder(data_dir, task_id), SUBTITLES_NAME), "rb") as source:
+            return decode_subtitle_bytes(source.read())
+    except (OSError, ValueError):
+        return None
 
 
 def _envelope(task_id, source):

@@ -47,6 +47,8 @@ def decode(raw):
     for name in ("options", "media", "subtitles"):
         if task.get(name) == []:
             task[name] = {}
+    if isinstance(task.get("summary"), dict) and task["summary"].get("cuts") == {}:
+        task["summary"]["cuts"] = []
     return task
 
 

@@ -76,15 +76,16 @@ class Submission:
     def _receive_and_enqueue(self):
         config = self.config
         folder = create_task_folder(config.data_dir, self.task_id)
-        form, paths = receive(self.request, folder, config.max_upload_bytes)
+        form, paths, names = receive(self.request, folder, config.max_upload_bytes)
         options = load(SubmitFormSchema(), form.to_dict())
         webhook_url = form.get("webhook_url", "").strip()
         if webhook_url:
             self.store.update(self.task_id, webhook=new_state(check_target(webhook_url, config)))
-        cues = check_subtitles(paths[SUBTITLES_FIELD], config.max_subtitle_bytes, config.max_cues)
+        cues, fmt = check_subtitles(paths[SUBTITLES_FIELD], config.max_subtitle_bytes, config.max_cues)
         media = check_media(paths[MEDIA_FIELD], config.assumed_media_bytes_per_second)
-        self.store.update(self.task_id, options=options, media=media, subtitles={"cues": cues},
-                          message="Queued")
+        media["name"] = names[MEDIA_FIELD]
+        self.store.update(self.task_id, options=options, media=media, message="Queued",
+                          subtitles={"cues": cues, "format": fmt, "name": names[SUBTITLES_FIELD]})
         Metrics(self.store.redis).count("upload_bytes", media["size"] + os.path.getsize(paths[SUBTITLES_FIELD]))
         job_id = self.services.task_queue.enqueue(self.task_id, media["estimated_duration"])
         # Recorded after enqueueing: a reaper treats a task without job_id as still uploading.

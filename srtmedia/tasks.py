@@ -136,6 +136,7 @@ class Heartbeat(threading.Thread):
 def run_task(store, task_id, retries_left=0):
     """Run the pipeline for an active task and record how it ended; return the final status."""
     from srtmedia.pipeline import Cancelled, Options, PipelineError
+    from srtmedia.pipeline.summary import summarize
 
     task = store.get(task_id)
     if task is None or task["status"] not in ACTIVE:
@@ -172,7 +173,8 @@ def run_task(store, task_id, retries_left=0):
                           "error_message": f"Internal error while processing ({type(exc).__name__})."}
     else:
         result_file = write_result(config.data_dir, task_id, result)
-        ending = COMPLETED, {"message": "Completed", "result_path": os.path.relpath(result_file, config.data_dir)}
+        ending = COMPLETED, {"message": "Completed", "result_path": os.path.relpath(result_file, config.data_dir),
+                             "summary": summarize(result)}
     finally:
         heartbeat.stop()
     # Minutes of work must not be lost to a Redis restart that takes seconds.

@@ -1,11 +1,12 @@
 """Downloads of a finished result in every format."""
 import copy
 import json
+from pathlib import Path
 
 import pytest
 
 from srtmedia.pipeline.exports import CONTENT_TYPES, EXTENSIONS, FORMATS, export, format_for_path
-from srtmedia.pipeline.subtitles import parse_subtitles
+from srtmedia.pipeline.subtitles import parse_subtitles, subtitle_format
 
 
 def word(text, start, end):
@@ -49,15 +50,18 @@ def long_result():
 
 
 def test_every_format_has_a_content_type_and_extension():
-    assert FORMATS == ("json", "srt", "vtt", "txt", "md")
+    assert FORMATS == ("json", "srt", "vtt", "ass", "ssa", "txt", "md")
     assert CONTENT_TYPES == {
         "json": "application/json",
         "srt": "application/x-subrip",
         "vtt": "text/vtt; charset=utf-8",
+        "ass": "text/x-ssa; charset=utf-8",
+        "ssa": "text/x-ssa; charset=utf-8",
         "txt": "text/plain; charset=utf-8",
         "md": "text/markdown; charset=utf-8",
     }
-    assert EXTENSIONS == {"json": ".json", "srt": ".srt", "vtt": ".vtt", "txt": ".txt", "md": ".md"}
+    assert EXTENSIONS == {"json": ".json", "srt": ".srt", "vtt": ".vtt", "ass": ".ass", "ssa": ".ssa",
+                          "txt": ".txt", "md": ".md"}
 
 
 def test_json_is_indented_readable_utf8_and_complete():
@@ -85,6 +89,46 @@ def test_vtt_has_corrected_times_and_original_text():
 def test_subtitle_exports_read_back_as_the_result_cues(fmt):
     cues = parse_subtitles(export(RESULT, fmt))
     assert [(c.start, c.end, c.text) for c in cues] == [(c["start"], c["end"], c["text"]) for c in RESULT["cues"]]
+
+
+STYLED = (Path(__file__).parent / "data" / "subtitles" / "styled.ass").read_text(encoding="utf-8")
+
+
+def retimed(shift):
+    """The result cues of STYLED moved by ``shift`` seconds."""
+    return [{"index": c.index, "start": c.start + shift, "end": c.end + shift, "text": c.text}
+            for c in parse_subtitles(STYLED)]
+
+
+def test_ass_upload_comes_back_as_ass_with_its_styles_positions_and_new_times():
+    written = export({"cues": retimed(1.25)}, "ass", original=STYLED)
+    assert subtitle_format(written) == "ass"
+    for kept in ("Style: Sign,Georgia,28", "PlayResX: 640", "{\\pos(320,50)}A sign",
+                 "Hello {\\i1}there{\\i0},\\Nfriend.", "Comment: 0,0:00:02.00,0:00:03.00"):
+        assert kept in written
+    again = parse_subtitles(written)
+    assert [(c.start, c.end) for c in again] == [(2.25, 3.75), (4.25, 5.25)]
+    assert [c.text for c in again] == [c.text for c in parse_subtitles(STYLED)]
+
+
+def test_ass_upload_asked_as_srt_keeps_italics_and_drops_tags_srt_cannot_say():
+    written = export({"cues": retimed(-0.5)}, "srt", original=STYLED)
+    assert [(c.start, c.end, c.text) for c in parse_subtitles(written)] == [
+        (0.5, 2.0, "Hello <i>there</i>,\nfriend."), (2.5, 3.5, "A sign")]
+
+
+@pytest.mark.parametrize("fmt", ["ass", "ssa"])
+def test_srt_results_convert_to_substation_formats(fmt):
+    written = export(RESULT, fmt)
+    assert subtitle_format(written) == fmt
+    cues = parse_subtitles(written)
+    assert [(c.start, c.end) for c in cues] == [(1.23, 3.0), (3.2, 4.5), (75.9, 80.0)]  # ASS keeps centiseconds
+    assert cues[0].text == "{\\i1}Hello, café{\\i0}\\Nworld."
+
+
+def test_substation_export_refuses_cues_of_another_file():
+    with pytest.raises(ValueError, match="2 Dialogue events"):
+        export(RESULT, "ass", original=STYLED)
 
 
 def test_txt_is_paragraphs_separated_by_blank_lines():
@@ -131,7 +175,7 @@ def test_format_names_are_forgiving():
 
 
 def test_unknown_export_format():
-    with pytest.raises(ValueError, match=r"unknown export format 'docx' \(choose one of json, srt, vtt, txt, md\)"):
+    with pytest.raises(ValueError, match=r"unknown export format 'docx' \(choose one of json, srt, vtt, ass, ssa, txt, md\)"):
         export(RESULT, "docx")
 
 

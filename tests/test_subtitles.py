@@ -16,6 +16,7 @@ from srtmedia.pipeline.subtitles import (
     format_vtt,
     parse_subtitles,
     read_subtitles,
+    subtitle_format,
 )
 
 DATA = Path(__file__).parent / "data" / "subtitles"
@@ -363,3 +364,52 @@ def test_format_then_parse_round_trips_times_and_text(cues):
         again = parse_subtitles(written)
         assert [(round(c.start * 1000), round(c.end * 1000), c.text) for c in again] == [
             (round(c["start"] * 1000), round(c["end"] * 1000), c["text"]) for c in cues]
+
+
+# --- ASS and SSA ------------------------------------------------------------------
+
+def test_reads_the_dialogue_of_an_ass_script_with_tags_kept_and_comments_left_out():
+    cues = read_subtitles(DATA / "styled.ass")
+    assert times(cues) == [(1.0, 2.5), (3.0, 4.0)]
+    assert [c.text for c in cues] == ["Hello {\\i1}there{\\i0},\\Nfriend.", "{\\pos(320,50)}A sign"]
+    assert [c.line for c in cues] == [14, 16]
+    assert subtitle_format((DATA / "styled.ass").read_text()) == "ass"
+
+
+def test_tells_the_formats_apart():
+    assert subtitle_format(GOOD_SRT) == "srt"
+    assert subtitle_format("\ufeffWEBVTT\n\n00:01.000 --> 00:02.000\nHi\n") == "vtt"
+    ssa = (DATA / "styled.ass").read_text().replace("[V4+ Styles]", "[V4 Styles]").replace("v4.00+", "v4.00")
+    assert subtitle_format(ssa) == "ssa"
+
+
+def ass_with(*events):
+    header = (DATA / "styled.ass").read_text().split("[Events]")[0]
+    return header + "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n" + \
+        "\n".join(events) + "\n"
+
+
+@pytest.mark.parametrize("event, message", [
+    ("Dialogue: 0,0:00:0x.00,0:00:04.00,Default,,0,0,0,,bad", "bad timestamp '0:00:0x.00'"),
+    ("Dialogue: 0,0:00:05.00", "expected 10 comma-separated fields, found 2"),
+    ("Dialogue: 0,0:00:05.00,0:00:04.00,Default,,0,0,0,,backwards", "the event ends before it starts"),
+    ("Dialogue: 0,0:61:05.00,0:62:04.00,Default,,0,0,0,,minutes", "bad timestamp '0:61:05.00'"),
+])
+def test_ass_errors_name_the_line(event, message):
+    text = ass_with("Dialogue: 0,0:00:01.00,0:00:02.00,Default,,0,0,0,,fine", event)
+    line = text.split("\n").index(event) + 1
+    error = error_of(text)
+    assert error.line == line
+    assert str(error).startswith(f"line {line}: {message}")
+
+
+def test_ass_without_dialogue_or_format_is_refused():
+    assert "no Dialogue lines" in str(error_of(ass_with("Comment: 0,0:00:01.00,0:00:02.00,Default,,0,0,0,,x")))
+    header = (DATA / "styled.ass").read_text().split("[Events]")[0]
+    error = error_of(header + "[Events]\nDialogue: 0,0:00:01.00,0:00:02.00,Default,,0,0,0,,x\n")
+    assert "before the [Events] Format line" in str(error) and error.line == header.count("\n") + 2
+
+
+def test_ass_cue_limit():
+    with pytest.raises(LimitExceeded):
+        parse_subtitles(ass_with(*["Dialogue: 0,0:00:01.00,0:00:02.00,Default,,0,0,0,,x"] * 3), max_cues=2)

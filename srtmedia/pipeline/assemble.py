@@ -18,6 +18,7 @@ def build_result(cues, words, document, alignment, transcript, media, engine, wa
             "agreement": round(sum(found[i] for i in spoken) / len(spoken), 3) if spoken else 0.0,
             "matched_words": alignment.anchors,
             "language": transcript.language,
+            "speech": [[_r(start), _r(end)] for start, end in transcript.speech],
         },
         "media": media,
         "engine": {"srtmedia": __version__, **engine},

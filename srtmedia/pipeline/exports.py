@@ -1,16 +1,20 @@
-"""The result dict rendered as a downloadable file: JSON, SRT, WebVTT, text or Markdown."""
+"""The result dict rendered as a downloadable file: JSON, SRT, WebVTT, ASS, SSA, text or Markdown."""
 import json
 import os
 import re
 
+from srtmedia.pipeline import substation
 from srtmedia.pipeline.subtitles import format_srt, format_vtt
 
-FORMATS = ("json", "srt", "vtt", "txt", "md")
+FORMATS = ("json", "srt", "vtt", "ass", "ssa", "txt", "md")
+SUBTITLE_FORMATS = ("srt", "vtt", "ass", "ssa")
 
 CONTENT_TYPES = {
     "json": "application/json",
     "srt": "application/x-subrip",
     "vtt": "text/vtt; charset=utf-8",
+    "ass": "text/x-ssa; charset=utf-8",
+    "ssa": "text/x-ssa; charset=utf-8",
     "txt": "text/plain; charset=utf-8",
     "md": "text/markdown; charset=utf-8",
 }
@@ -25,23 +29,34 @@ _SOUND_ONLY = re.compile(r"\s*(?:(?:\[[^\]]*\]|\([^)]*\)|[♪♫])\s*)+")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_<])")
 
 
-def export(result, fmt):
+def export(result, fmt, original=None):
     """``result`` (see docs/pipeline.md) as the text of a ``fmt`` file.
 
+    ``original`` is the text of the uploaded subtitles. When it is an ASS/SSA
+    script, subtitle formats are that script retimed, so ASS keeps its styles
+    and positions; otherwise the cues are written afresh.
     Raises ValueError for a format not in FORMATS.
     """
     fmt = _known(fmt)
     if fmt == "json":
         return json.dumps(result, indent=2, ensure_ascii=False) + "\n"
-    if fmt == "srt":
-        return format_srt(result.get("cues", []))
-    if fmt == "vtt":
-        return format_vtt(result.get("cues", []))
+    if fmt in SUBTITLE_FORMATS:
+        return _subtitles(result.get("cues", []), fmt, original)
     if fmt == "txt":
         texts = [p.get("text", "").strip() for p in result.get("paragraphs", [])]
         texts = [text for text in texts if text]
         return "\n\n".join(texts) + "\n" if texts else ""
     return _markdown(result)
+
+
+def _subtitles(cues, fmt, original):
+    if original is not None and substation.is_substation(original):
+        return substation.retime(original, cues, fmt)
+    if fmt == "srt":
+        return format_srt(cues)
+    if fmt == "vtt":
+        return format_vtt(cues)
+    return substation.convert(format_srt(cues), fmt)
 
 
 def format_for_path(path, explicit=None):

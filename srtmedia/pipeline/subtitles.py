@@ -1,9 +1,10 @@
-"""Reading and writing SRT and WebVTT subtitle files."""
+"""Reading subtitle files (SRT, WebVTT, ASS/SSA) and writing SRT and WebVTT."""
 import math
 import re
 
 from srtmedia.pipeline.errors import LimitExceeded, SubtitleError
 from srtmedia.pipeline.model import Cue
+from srtmedia.pipeline.substation import is_substation, parse_substation, substation_format
 
 # One timestamp: optional hours (any 1-3 digits), then mm:ss and exactly three
 # digits of milliseconds. "," and "." are both accepted in SRT and WebVTT
@@ -101,7 +102,7 @@ def _normalise(text):
 
 
 def read_subtitles(path, max_cues=None):
-    """The cues of the SRT or WebVTT file at ``path``.
+    """The cues of the SRT, WebVTT, ASS or SSA file at ``path``.
 
     Raises SubtitleError for a malformed or binary file and LimitExceeded
     when it holds more than ``max_cues`` cues.
@@ -111,15 +112,27 @@ def read_subtitles(path, max_cues=None):
     return parse_subtitles(decode_subtitle_bytes(data), max_cues=max_cues)
 
 
+def subtitle_format(text):
+    """"srt", "vtt", "ass" or "ssa": the format of decoded subtitle ``text``, from its first line."""
+    text = _normalise(text)
+    if is_substation(text):
+        return substation_format(text)
+    first = next((line for line in text.split("\n") if line.strip()), "")
+    return "vtt" if first.lstrip().startswith("WEBVTT") else "srt"
+
+
 def parse_subtitles(text, max_cues=None):
-    """The cues of SRT or WebVTT ``text``, in file order (overlaps kept).
+    """The cues of SRT, WebVTT, ASS or SSA ``text``, in file order (overlaps kept).
 
     Raises SubtitleError naming the line at fault, and LimitExceeded as soon
     as more than ``max_cues`` cues have been read.
     """
-    lines = _normalise(text).split("\n")
+    text = _normalise(text)
+    lines = text.split("\n")
     if not any(line.strip() for line in lines):
         raise SubtitleError("the file is empty")
+    if is_substation(text):
+        return parse_substation(text, max_cues=max_cues)
     first = next(i for i, line in enumerate(lines) if line.strip())
     vtt = lines[first].lstrip().startswith("WEBVTT")
     cues = _Parser(lines, vtt, max_cues).parse(first + 1 if vtt else first)
