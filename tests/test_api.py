@@ -260,3 +260,51 @@ def test_sync_times_out_with_the_task_id(tmp_path, redis_client):
     response = app.test_client().post("/process/srt_media/sync", data=upload(), headers={"X-User-ID": "alice"})
     body = problem(response, 504)
     assert body["task_id"].startswith("alice:") and response.headers["Location"].endswith("/status")
+
+
+def test_status_names_the_uploaded_files_and_summarizes_the_finished_run(client, store):
+    form = upload(srt=srt_bytes())
+    form["srt_file"] = (form["srt_file"][0], "<img src=x onerror=alert(1)>Episode 1\x07.srt")
+    form["media_file"] = (form["media_file"][0], "../../Episode 1.wav")
+    task_id = client.post("/process/srt_media/", data=form, headers={"X-User-ID": "alice"},
+                          content_type="multipart/form-data").get_json()["task_id"]
+    status = client.get(f"/tasks/{task_id}/status", headers={"X-User-ID": "alice"}).get_json()
+    # Names are shown as sent, minus path parts and control characters; escaping is the page's job.
+    assert (status["subtitles_name"], status["media_name"]) == ("<img src=x onerror=alert(1)>Episode 1.srt", "Episode 1.wav")
+    assert status["subtitles_format"] == "srt"
+    assert "summary" not in status and "media_duration" not in status
+    run_task(store, task_id)
+    status = client.get(f"/tasks/{task_id}/status", headers={"X-User-ID": "alice"}).get_json()
+    assert status["media_duration"] == 3.9 and status["language"] == "en"
+    assert status["summary"] == {"offset": 0.0, "ratio": 1.0, "cuts": [], "cues": 3, "cues_moved": 0,
+                                 "cues_not_found": 0}
+    listed = client.get("/users/me/tasks?include_completed=true", headers={"X-User-ID": "alice"}).get_json()
+    assert listed["completed_tasks"][0]["subtitles_name"] == "<img src=x onerror=alert(1)>Episode 1.srt"
+    srt = client.get(f"/tasks/{task_id}/result?format=subtitles", headers={"X-User-ID": "alice"})
+    assert srt.content_type == "application/x-subrip"
+    assert 'filename="<img src=x onerror=alert(1)>Episode 1.srt"' in srt.headers["Content-Disposition"] or \
+        "filename*=" in srt.headers["Content-Disposition"]
+
+
+def test_an_ass_upload_answers_ass_with_its_styles(client, store):
+    ass = open(os.path.join(os.path.dirname(__file__), "data", "subtitles", "styled.ass"), "rb").read()
+    form = upload(srt=ass)
+    form["srt_file"] = (form["srt_file"][0], "styled.ass")
+    task_id = client.post("/process/srt_media/", data=form, headers={"X-User-ID": "alice"},
+                          content_type="multipart/form-data").get_json()["task_id"]
+    assert run_task(store, task_id) == "completed"
+    status = client.get(f"/tasks/{task_id}/status", headers={"X-User-ID": "alice"}).get_json()
+    assert status["subtitles_format"] == "ass"
+    response = client.get(f"/tasks/{task_id}/result?format=subtitles", headers={"X-User-ID": "alice"})
+    text = response.get_data(as_text=True)
+    assert response.content_type.startswith("text/x-ssa")
+    assert "Style: Sign,Georgia,28" in text and "{\\pos(320,50)}A sign" in text
+    assert "styled.ass" in response.headers["Content-Disposition"]
+    as_srt = client.get(f"/tasks/{task_id}/result?format=srt", headers={"X-User-ID": "alice"})
+    assert "Hello <i>there</i>," in as_srt.get_data(as_text=True)
+
+
+def test_a_malformed_ass_upload_names_its_line(client):
+    ass = open(os.path.join(os.path.dirname(__file__), "data", "subtitles", "styled.ass"), "rb").read()
+    body = problem(submit(client, srt=ass + b"Dialogue: 0,0:00:0x.00,0:00:04.00,Sign,,0,0,0,,bad\n"), 400)
+    assert body["line"] == 17 and body["detail"].startswith("Malformed ASS/SSA: line 17: bad timestamp")
