@@ -41,8 +41,9 @@ def main():
 @click.option("--max-duration", type=float,
               help="Refuse media longer than this many seconds. [default: 21600]")
 @click.option("--threads", type=int, help="CPU threads to use; 0 = all cores. [default: 0]")
+@click.option("--debug", is_flag=True, help="On failure, show the Python traceback as well.")
 def process(subtitles, media, output, fmt, quiet, text_engine, whisper_model, language,
-            no_word_timing, max_cues, max_duration, threads):
+            no_word_timing, max_cues, max_duration, threads, debug):
     """Align SUBTITLES (SRT or WebVTT) to MEDIA (any audio or video FFmpeg reads).
 
     Settings not given here come from SRTMEDIA_* environment variables.
@@ -64,15 +65,21 @@ def process(subtitles, media, output, fmt, quiet, text_engine, whisper_model, la
     bar = None if quiet or not sys.stderr.isatty() else ProgressBar(sys.stderr)
     try:
         result = run(subtitles, media, options, progress=bar)
-    except PipelineError as exc:
-        _fail(str(exc), bar)
-    except ValueError as exc:  # a misconfigured engine
-        _fail(str(exc), bar, code=1)
+        text = export(result, fmt)
+        _write(output, text)
     except KeyboardInterrupt:
         _fail("interrupted", bar, code=130)
+    except Exception as exc:
+        if debug:
+            raise
+        if isinstance(exc, PipelineError):
+            _fail(str(exc), bar)
+        if isinstance(exc, (ValueError, OSError)):  # a misconfigured engine, an unwritable output
+            _fail(_one_line(exc), bar, code=1)
+        _fail(f"internal error ({type(exc).__name__}: {_one_line(exc)}); "
+              "run again with --debug for the traceback", bar, code=1)
     if bar:
         bar.finish()
-    _write(output, export(result, fmt))
     if not quiet:
         summary = (f"{len(result['paragraphs'])} paragraphs, {len(result['cues'])} cues, "
                    f"offset {result['timing']['offset']:+.3f} s, ratio {result['timing']['ratio']:.4f}, "
@@ -176,6 +183,10 @@ def _write(path, text):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _one_line(exc):
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def _fail(message, bar=None, code=EXIT_BAD_INPUT):

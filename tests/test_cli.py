@@ -66,3 +66,28 @@ def test_help_documents_every_option():
     for option in ("--output", "--format", "--quiet", "--text-engine", "--whisper-model",
                    "--no-word-timing", "--max-cues", "--max-duration", "--threads"):
         assert option in done.stdout
+
+
+@pytest.mark.parametrize("failure", [IndexError("Out of bounds on buffer access (axis 0)"),
+                                     RuntimeError("decoder\nbroke"), MemoryError()])
+def test_any_failure_is_one_line_and_a_nonzero_exit(tmp_path, monkeypatch, failure):
+    from click.testing import CliRunner
+
+    import srtmedia.pipeline
+    from srtmedia.cli import main
+
+    def broken_run(*args, **kwargs):
+        raise failure
+
+    monkeypatch.setattr(srtmedia.pipeline, "run", broken_run)
+    (tmp_path / "in.srt").write_text("1\n00:00:01,000 --> 00:00:02,000\nHello there\n")
+    (tmp_path / "in.wav").write_bytes(b"RIFF")
+    args = ["process", str(tmp_path / "in.srt"), str(tmp_path / "in.wav"), "-o", str(tmp_path / "out.json")]
+    done = CliRunner().invoke(main, args)
+    assert done.exit_code not in (0, None)
+    lines = done.output.strip().splitlines()  # stdout and stderr together
+    assert len(lines) == 1 and lines[0].startswith("srtmedia: error:"), done.output
+    assert "Traceback" not in done.output and type(failure).__name__ in lines[0]
+    assert not (tmp_path / "out.json").exists()
+    debugged = CliRunner().invoke(main, args + ["--debug"])
+    assert debugged.exit_code not in (0, None) and isinstance(debugged.exception, type(failure))

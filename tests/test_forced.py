@@ -36,3 +36,9 @@ def test_unspoken_text_does_not_align_as_spoken():
     times = ForcedAligner().align((audio * 32767).astype(np.int16), tokens)
     # Either refused outright, or the extra words are crushed into frames no one could say them in.
     assert times is None or min(e - s for s, e, _ in times[2:]) < 0.05
+
+
+@pytest.mark.parametrize("length", [0, 1, 160, 480])
+def test_audio_too_short_for_its_words_is_refused_not_a_crash(length):
+    # An empty chunk made PocketSphinx raise IndexError from process_raw.
+    assert ForcedAligner().align(np.zeros(length, np.int16), ["good", "morning"]) is None

@@ -11,7 +11,7 @@
 """
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -47,6 +47,7 @@ class Alignment:
     runs: list
     anchors: int
     heard: list       # True where the word was placed in the audio
+    warnings: list = field(default_factory=list)
 
 
 def align_words(audio, words, cues, transcript, options, progress=None, is_cancelled=None):
@@ -74,6 +75,7 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
     run_of = [run for run, plan in zip(runs, plans) for _ in plan]
     jobs = [(_samples(audio, c), _chunk_tokens(tokens, c), c.start) for c in chunks]
     results = _align_all(jobs, options) if options.word_timing else [None] * len(jobs)
+    unaligned = []
     for k, (chunk, times) in enumerate(zip(chunks, results)):
         if cancelled():
             raise Cancelled()
@@ -81,6 +83,7 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
             _store(timed, tokens, chunk, times)
         else:
             _fallback(timed, run_of[k], chunk, asr, sub_times)
+            unaligned.append(chunk)
         report(0.1 + 0.8 * (k + 1) / len(chunks), f"Aligning chunk {k + 1}/{len(chunks)}")
     gap = Gap(audio, words, cues, keys, tokens, energy, asr, asr_keys)
     for k in range(len(plans) + 1 if options.word_timing else 0):
@@ -88,7 +91,16 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
                   (runs[k], plans[k][0]) if k < len(plans) else None)
     snap_to_onsets(timed, energy, {a.sub: asr[a.asr].start - sync.WHISPER_LAG for r in runs for a in r.anchors})
     report(1.0, "Word timings done")
-    return Alignment(timed, ratio, runs, len(anchors), [w.start is not None for w in timed])
+    warnings = [fallback_warning(unaligned, words)] if unaligned and options.word_timing else []
+    return Alignment(timed, ratio, runs, len(anchors), [w.start is not None for w in timed], warnings)
+
+
+def fallback_warning(chunks, words):
+    """The result's note on the chunks forced alignment could not place."""
+    cues = sorted({words[i].cue_index + 1 for c in chunks for i in range(c.first, c.last + 1)})
+    shown = ", ".join(map(str, cues[:10])) + (", ..." if len(cues) > 10 else "")
+    return (f"forced alignment failed on {len(chunks)} stretch(es) of audio; the words of cue(s) {shown} "
+            "have the recogniser's times (or their segment's offset), not exact ones")
 
 
 def snap_to_onsets(timed, energy, heard_at=None, reach=0.15):
@@ -152,7 +164,8 @@ class Energy:
         self.speech = list(speech)  # VAD regions: music is loud but not speech
         n = len(audio) // self.FRAME
         frames = audio[: n * self.FRAME].reshape(n, self.FRAME)
-        self.db = 10 * np.log10(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-12)
+        # Audio shorter than a frame is one silent frame, not an empty array percentiles fail on.
+        self.db = 10 * np.log10(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-12) if n else np.full(1, -120.0)
         loud, quiet = np.percentile(self.db, 90), np.percentile(self.db, 5)
         self.threshold = min(max(quiet + 6, loud - 30), loud - 10)
 
@@ -219,8 +232,8 @@ def plan_chunks(run, asr, energy, edges=None):
 
 
 def _samples(audio, chunk):
-    a, b = int(chunk.start * SAMPLE_RATE), int(chunk.end * SAMPLE_RATE)
-    return (np.clip(audio[max(0, a):b], -1, 1) * 32767).astype(np.int16)
+    a, b = max(0, int(chunk.start * SAMPLE_RATE)), max(0, int(chunk.end * SAMPLE_RATE))
+    return (np.clip(audio[a:max(a, b)], -1, 1) * 32767).astype(np.int16)
 
 
 def _chunk_tokens(tokens, chunk):

@@ -13,7 +13,10 @@ import subprocess
 
 import numpy as np
 
+from srtmedia.pipeline.media import SAMPLE_RATE
+
 FRAME = 0.01  # PocketSphinx frame length in seconds
+MIN_FRAMES_PER_TOKEN = 3  # the shortest word has a phone or two, each at least 3 frames (HMM states)
 BEAMS = (1e-80, 1e-120, 1e-160)
 
 # espeak-ng IPA -> CMU ARPAbet, longest symbols first.
@@ -139,15 +142,25 @@ class ForcedAligner:
         """
         if not tokens:
             return []
+        # Each phone lasts at least one 10 ms frame: audio shorter than that
+        # cannot hold the words (and PocketSphinx fails on empty buffers).
+        if len(samples) < MIN_FRAMES_PER_TOKEN * len(tokens) * FRAME * SAMPLE_RATE:
+            return None
         self.ensure_words(tokens)
         audio = np.ascontiguousarray(samples, dtype=np.int16).tobytes()
         text = " ".join(tokens)
         for beam in BEAMS:
             decoder = self._decoder(beam)
-            decoder.set_align_text(text)
-            decoder.start_utt()
-            decoder.process_raw(audio, full_utt=True)
-            decoder.end_utt()
+            try:
+                decoder.set_align_text(text)
+                decoder.start_utt()
+                decoder.process_raw(audio, full_utt=True)
+                decoder.end_utt()
+            except (RuntimeError, IndexError, ValueError):
+                # The search could not be set up or run for this chunk: the
+                # caller falls back for it, whatever the reason.
+                _reset(decoder)
+                return None
             if decoder.hyp() is None:
                 continue
             times = [(offset + seg.start_frame * FRAME, offset + (seg.end_frame + 1) * FRAME, seg.prob)
@@ -155,6 +168,14 @@ class ForcedAligner:
             if len(times) == len(tokens):
                 return times
         return None
+
+
+def _reset(decoder):
+    """Leave the decoder usable after a failed utterance."""
+    try:
+        decoder.end_utt()
+    except RuntimeError:
+        pass
 
 
 def _is_word(token):

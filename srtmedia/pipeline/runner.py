@@ -62,7 +62,7 @@ def run(subtitles_path, media_path, options=None, progress=None, is_cancelled=No
 
     report("aligning", 0.0, "Matching subtitles to speech")
     alignment = align_words(audio, words, cues, transcript, options, stage("aligning"), cancelled)
-    warnings = list(document.warnings)
+    warnings = list(document.warnings) + alignment.warnings
     if not alignment.runs:
         warnings.append("the subtitles do not match the speech in the media: times were not changed")
     engine = {**transcript.engine, "text": document.engine,

@@ -1,0 +1,69 @@
+"""A chunk forced alignment cannot take falls back, and the result says so."""
+import numpy as np
+import pytest
+
+from srtmedia.pipeline import Options
+from srtmedia.pipeline.align import align_words
+from srtmedia.pipeline.forced import ForcedAligner
+from srtmedia.pipeline.media import SAMPLE_RATE
+from srtmedia.pipeline.speech import RecognizedWord, Transcript
+from srtmedia.pipeline.subtitles import parse_subtitles
+from srtmedia.pipeline.text import words_from_cues
+
+from conftest import GAP, PHRASES, srt_text, synthesize
+
+
+@pytest.fixture(scope="module")
+def talk():
+    """Four phrases, their cues 2 s early, and what a recogniser heard (every word)."""
+    pieces, spoken, t = [np.zeros(SAMPLE_RATE, np.float32)], [], 1.0
+    for text in PHRASES[:4]:
+        audio = synthesize(text)
+        spoken.append((t, t + len(audio) / SAMPLE_RATE, text))
+        pieces += [audio, np.zeros(int(GAP * SAMPLE_RATE), np.float32)]
+        t += len(audio) / SAMPLE_RATE + GAP
+    cues = parse_subtitles(srt_text([(s - 2.0, e - 2.0, text) for s, e, text in spoken]))
+    heard = [RecognizedWord(w, s + (e - s) * k / len(text.split()), s + (e - s) * (k + 1) / len(text.split()), 0.9)
+             for s, e, text in spoken for k, w in enumerate(text.split())]
+    return np.concatenate(pieces), cues, Transcript(words=heard, speech=[(s, e) for s, e, _ in spoken]), spoken
+
+
+class BrokenDecoder:
+    """Fails the way PocketSphinx did on an empty chunk."""
+
+    def lookup_word(self, word):
+        return "AH"
+
+    def set_align_text(self, text):
+        pass
+
+    def start_utt(self):
+        pass
+
+    def process_raw(self, audio, full_utt=False):
+        raise IndexError("Out of bounds on buffer access (axis 0)")
+
+    def end_utt(self):
+        pass
+
+
+def test_decoder_errors_fall_back_to_recogniser_times_with_a_warning(talk, monkeypatch):
+    audio, cues, transcript, spoken = talk
+    monkeypatch.setattr(ForcedAligner, "_decoder", lambda self, beam: BrokenDecoder())
+    words = words_from_cues(cues)
+    alignment = align_words(audio, words, cues, transcript, Options(threads=1))
+    assert all(w.start is not None for w in alignment.words)
+    firsts = [next(w.id for w in words if w.cue_index == k) for k in range(len(cues))]
+    for k, i in enumerate(firsts):  # the recogniser's start, less its usual lag
+        assert abs(alignment.words[i].start - spoken[k][0]) <= 0.15
+    assert len(alignment.warnings) == 1 and "forced alignment failed" in alignment.warnings[0]
+
+
+def test_media_that_stops_mid_speech_falls_back_for_the_words_it_lacks(talk):
+    audio, cues, transcript, spoken = talk
+    # The media stops inside the second phrase; the recogniser (as a stale cache might) says more.
+    alignment = align_words(audio[:int((spoken[1][0] + 1.0) * SAMPLE_RATE)], words := words_from_cues(cues),
+                            cues, transcript, Options(threads=1))
+    assert all(w.start is not None for w in alignment.words)
+    assert abs(alignment.words[0].start - spoken[0][0]) <= 0.05
+    assert alignment.warnings and "forced alignment failed" in alignment.warnings[0]
