@@ -24,10 +24,13 @@ def main():
 @click.argument("media", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
               help="Where to write the result; its extension picks the format "
-                   "(.json, .srt, .vtt, .txt, .md). Use - for standard output.")
-@click.option("-f", "--format", "fmt", type=click.Choice(["json", "srt", "vtt", "txt", "md"]),
-              help="Output format, overriding the extension of --output.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+                   "(.json, .srt, .vtt, .ass, .ssa, .txt, .md). Use - for standard output.")
+@click.option("-f", "--format", "fmt",
+              type=click.Choice(["json", "srt", "vtt", "ass", "ssa", "txt", "md", "subtitles"]),
+              help="Output format, overriding the extension of --output; subtitles = the format of SUBTITLES.")
+@click.option("--plot", type=click.Path(dir_okay=False),
+              help="Also draw the timing chart (shift per cue, cuts, speech) into this .svg or .png file.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @click.option("--text-engine", type=click.Choice(["auto", "builtin", "llm"]),
               help="Sentence/paragraph engine: the built-in offline one, an LLM "
                    "(SRTMEDIA_LLM_BASE_URL, SRTMEDIA_LLM_MODEL, SRTMEDIA_LLM_API_KEY), or "
@@ -42,18 +45,25 @@ def main():
               help="Refuse media longer than this many seconds. [default: 21600]")
 @click.option("--threads", type=int, help="CPU threads to use; 0 = all cores. [default: 0]")
 @click.option("--debug", is_flag=True, help="On failure, show the Python traceback as well.")
-def process(subtitles, media, output, fmt, quiet, text_engine, whisper_model, language,
+def process(subtitles, media, output, fmt, plot, quiet, text_engine, whisper_model, language,
             no_word_timing, max_cues, max_duration, threads, debug):
-    """Align SUBTITLES (SRT or WebVTT) to MEDIA (any audio or video FFmpeg reads).
+    """Align SUBTITLES (SRT, WebVTT, ASS or SSA) to MEDIA (any audio or video FFmpeg reads).
 
     Settings not given here come from SRTMEDIA_* environment variables.
     """
     from srtmedia.pipeline import Options, PipelineError, run
-    from srtmedia.pipeline.exports import export, format_for_path
+    from srtmedia.pipeline.chart import check_chart_path, write_chart
+    from srtmedia.pipeline.exports import SUBTITLE_FORMATS, export, format_for_path
+    from srtmedia.pipeline.subtitles import subtitle_format
 
+    original = _subtitle_text(subtitles)
     try:
+        if fmt == "subtitles":
+            fmt = subtitle_format(original) if original is not None else "srt"
         fmt = format_for_path(output, fmt) if output != "-" else (fmt or "json")
-    except ValueError as exc:
+        if plot:
+            check_chart_path(plot)
+    except (ValueError, RuntimeError, PipelineError) as exc:
         _fail(str(exc))
     for label, path in (("subtitle file", subtitles), ("media file", media)):
         if not os.path.isfile(path):
@@ -63,10 +73,14 @@ def process(subtitles, media, output, fmt, quiet, text_engine, whisper_model, la
         word_timing=False if no_word_timing else None, max_cues=max_cues,
         max_duration=max_duration, threads=threads)
     bar = None if quiet or not sys.stderr.isatty() else ProgressBar(sys.stderr)
+    started = time.monotonic()
     try:
         result = run(subtitles, media, options, progress=bar)
-        text = export(result, fmt)
+        seconds = time.monotonic() - started
+        text = export(result, fmt, original if fmt in SUBTITLE_FORMATS else None)
         _write(output, text)
+        if plot:
+            write_chart(result, plot)
     except KeyboardInterrupt:
         _fail("interrupted", bar, code=130)
     except Exception as exc:
@@ -81,12 +95,32 @@ def process(subtitles, media, output, fmt, quiet, text_engine, whisper_model, la
     if bar:
         bar.finish()
     if not quiet:
-        summary = (f"{len(result['paragraphs'])} paragraphs, {len(result['cues'])} cues, "
-                   f"offset {result['timing']['offset']:+.3f} s, ratio {result['timing']['ratio']:.4f}, "
-                   f"{result['timing'].get('cuts', 0)} cut(s)")
-        click.echo(f"srtmedia: {summary}" + ("" if output == "-" else f" -> {output}"), err=True)
-        for warning in result.get("warnings", []):
-            click.echo(f"srtmedia: warning: {warning}", err=True)
+        _print_summary(result, seconds, output, plot)
+
+
+def _subtitle_text(path):
+    """The subtitle file's text, or None when it is unreadable (the run then says why)."""
+    from srtmedia.pipeline.errors import SubtitleError
+    from srtmedia.pipeline.subtitles import decode_subtitle_bytes
+
+    try:
+        with open(path, "rb") as source:
+            return decode_subtitle_bytes(source.read())
+    except (OSError, SubtitleError):
+        return None
+
+
+def _print_summary(result, seconds, output, plot):
+    """What the run changed, in a few lines on standard error (see pipeline/summary.py)."""
+    from srtmedia.pipeline.summary import describe, summarize
+
+    written = [name for name in (output, plot) if name and name != "-"]
+    click.echo(f"srtmedia: {len(result['paragraphs'])} paragraphs, {len(result['cues'])} cues"
+               + (f" -> {', '.join(written)}" if written else ""), err=True)
+    for line in describe(summarize(result), seconds):
+        click.echo(f"srtmedia: {line}", err=True)
+    for warning in result.get("warnings", []):
+        click.echo(f"srtmedia: warning: {warning}", err=True)
 
 
 @main.command()

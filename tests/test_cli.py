@@ -1,5 +1,7 @@
 """The srtmedia command as a user runs it."""
 import json
+import os
+import re
 import subprocess
 import sys
 
@@ -91,3 +93,45 @@ def test_any_failure_is_one_line_and_a_nonzero_exit(tmp_path, monkeypatch, failu
     assert not (tmp_path / "out.json").exists()
     debugged = CliRunner().invoke(main, args + ["--debug"])
     assert debugged.exit_code not in (0, None) and isinstance(debugged.exception, type(failure))
+
+
+@pytest.mark.slow
+def test_process_draws_the_chart_and_prints_what_changed(speech, tmp_path):
+    subs = tmp_path / "in.srt"
+    subs.write_text(srt_text([(s + 3, e + 3, t) for s, e, t in speech["truth"]]))
+    done = _srtmedia("process", subs, speech["wav"], "-o", tmp_path / "out.vtt", "--plot", tmp_path / "t.png")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "t.png").read_bytes()[:4] == b"\x89PNG"
+    lines = done.stderr.strip().splitlines()
+    assert lines[0].endswith(f"-> {tmp_path / 'out.vtt'}, {tmp_path / 't.png'}")
+    offset = re.search(r"offset ([-+][0-9.]+) s, speed ratio [01]\.[0-9]{4}$", done.stderr, re.M)
+    assert offset and float(offset.group(1)) == pytest.approx(-3.0, abs=0.15), done.stderr
+    n = len(speech["truth"])
+    assert f"srtmedia: cues: {n}, moved {n} (by 0.1 s or more), not found in the audio 0" in lines
+    assert re.search(r"^srtmedia: media 0:\d\d\.\d, language en, took \d+\.\d s$", done.stderr, re.M)
+
+
+def test_an_ass_file_comes_back_as_ass_with_format_subtitles(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    import srtmedia.pipeline
+    from srtmedia.cli import main
+    from srtmedia.pipeline.subtitles import read_subtitles
+
+    def shifted_run(subtitles, media, options=None, progress=None):
+        cues = read_subtitles(subtitles)
+        return {"paragraphs": [], "warnings": [], "timing": {"offset": 0.5, "ratio": 1.0, "segments": []},
+                "cues": [{"index": c.index, "start": c.start + 0.5, "end": c.end + 0.5, "text": c.text,
+                          "original_start": c.start, "original_end": c.end, "found": True} for c in cues]}
+
+    monkeypatch.setattr(srtmedia.pipeline, "run", shifted_run)
+    (tmp_path / "in.wav").write_bytes(b"RIFF")
+    source = os.path.join(os.path.dirname(__file__), "data", "subtitles", "styled.ass")
+    out = tmp_path / "fixed"
+    done = CliRunner().invoke(main, ["process", source, str(tmp_path / "in.wav"), "-o", str(out), "-f", "subtitles",
+                                     "--plot", str(tmp_path / "t.svg")])
+    assert done.exit_code == 0, done.output
+    text = out.read_text()
+    assert "Style: Sign,Georgia,28" in text and "Dialogue: 0,0:00:03.50,0:00:04.50,Sign" in text
+    assert "srtmedia: cues: 2, moved 2 (by 0.1 s or more), not found in the audio 0" in done.output
+    assert (tmp_path / "t.svg").read_text().startswith("<svg")

@@ -54,12 +54,15 @@ def describe(summary, seconds=None):
     return lines
 
 
-def clock(seconds):
-    """``seconds`` as "m:ss.s", or "h:mm:ss.s" from an hour on."""
+def clock(seconds, tenths=True):
+    """``seconds`` as "m:ss.s" ("m:ss" without ``tenths``), with hours in front from an hour on."""
     seconds = max(0.0, float(seconds))
+    if not tenths:
+        seconds = round(seconds)
     minutes, secs = divmod(seconds, 60)
     hours, minutes = divmod(int(minutes), 60)
-    return f"{hours}:{minutes:02d}:{secs:04.1f}" if hours else f"{minutes}:{secs:04.1f}"
+    secs = f"{secs:04.1f}" if tenths else f"{int(secs):02d}"
+    return f"{hours}:{minutes:02d}:{secs}" if hours else f"{minutes}:{secs}"
 
 
 def _media(segment, subtitle_time):
