@@ -50,5 +50,8 @@ def is_valid(redis, task_id, expires, sig, now=None):
         return False
     if expires < (now or time.time()) or not sig:
         return False
-    return any(hmac.compare_digest(_signature(signing_key(redis, fresh), task_id, expires), str(sig))
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters,
+    # and a forged signature is a wrong one, not a server error.
+    given = str(sig).encode("utf-8", "surrogatepass")
+    return any(hmac.compare_digest(_signature(signing_key(redis, fresh), task_id, expires).encode(), given)
                for fresh in (False, True))

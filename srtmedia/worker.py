@@ -41,17 +41,11 @@ class ServiceWorker(Worker):
     # While a job runs, RQ's monitor loop writes heartbeats and working time; a
     # Redis restart would end this worker there and, with it, a task the horse
     # could finish. The horse rides out the outage (srtmedia.tasks), so must we.
-    def maintain_heartbeats(self, job):
+    def maintain_heartbeats(self, job, execution):
         try:
-            super().maintain_heartbeats(job)
+            super().maintain_heartbeats(job, execution)
         except REDIS_DOWN as exc:
             log.warning("Redis unreachable while job %s runs (%s); its work horse keeps working", job.id, exc)
-
-    def set_current_job_working_time(self, current_job_working_time, pipeline=None):
-        try:
-            super().set_current_job_working_time(current_job_working_time, pipeline=pipeline)
-        except REDIS_DOWN:
-            self.current_job_working_time = current_job_working_time
 
     def handle_work_horse_killed(self, job, retpid, ret_val, rusage):
         """A work horse died outside Python (kill -9, the OOM killer, a native crash): fail its task now.

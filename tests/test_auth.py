@@ -25,7 +25,7 @@ def bearer(credential):
     return {"Authorization": f"Bearer {credential}"}
 
 
-def token(sub="alice", secret=SECRET, exp_in=60, **claims):
+def token(sub="alice", secret=SECRET, exp_in=3600, **claims):
     payload = {"sub": sub, **claims}
     if exp_in is not None:
         payload["exp"] = int(time.time()) + exp_in
@@ -159,6 +159,9 @@ def test_signed_media_link_opens_only_that_media_until_it_expires(tmp_path, redi
     expires = int(link.split("expires=")[1].split("&")[0])
     assert_problem(client.get(link.replace(f"expires={expires}", f"expires={expires + 3600}")), 403)
     assert_problem(client.get(link[:-3] + ("AAA" if not link.endswith("AAA") else "BBB")), 403)
+    # A malformed or non-ASCII signature is just as wrong (it once raised inside hmac: a 500).
+    for forged in ("%C3%A9t%C3%A9", "%00", "%F0%9F%94%91" * 20, ""):
+        assert_problem(client.get(link.split("sig=")[0] + "sig=" + forged), 403)
     # Expired: 403 with a readable way out.
     later = time.time() + 61
     with monkeypatch.context() as patch:
