@@ -126,33 +126,48 @@ def _public(value):
     return value
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="the quick subset of cases")
-    ap.add_argument("--cases", help="regex on case names (python -m bench.corpus --list)")
-    ap.add_argument("--long", action="store_true", help="include the 30-minute case")
-    ap.add_argument("--methods", default=",".join(METHODS), help=f"comma list of {METHODS}")
+def add_method_arguments(ap, default):
+    """--methods, --srtmedia-options and --json, shared by the accuracy benches."""
+    ap.add_argument("--methods", default=default, help=f"comma list of {METHODS}")
     ap.add_argument("--srtmedia-options", default="{}", help="JSON overrides for srtmedia Options")
-    ap.add_argument("--self-check", action="store_true", help="also score the truth itself (must be 0)")
     ap.add_argument("--json", help="write every figure to this file")
-    args = ap.parse_args(argv)
+
+
+def chosen_methods(ap, args):
+    """(method names, srtmedia option overrides) from ``add_method_arguments``'s options."""
     methods = [m for m in args.methods.split(",") if m]
     unknown = set(methods) - set(METHODS)
     if unknown:
         ap.error(f"unknown methods {sorted(unknown)}")
-    options = json.loads(args.srtmedia_options)
-    cases = [corpus.build(spec) for spec in corpus.select(args.quick, args.cases, args.long)]
-    cases += [c for c in human_cases() if not args.cases or re.search(args.cases, c.truth["name"])]
-    results = [run_case(case, methods, options, args.self_check) for case in cases]
-    if not results:
-        ap.error("no case matched")
-    summary = aggregate(results)
+    return methods, json.loads(args.srtmedia_options)
+
+
+def print_aggregate(summary):
+    """The pooled tables of ``aggregate`` (ALL last)."""
     for kind, rows in sorted(summary.items(), key=lambda kv: kv[0] == "ALL"):
         print(report.heading(f"aggregate: {kind} ({rows[0]['cases']} cases)"))
         print(report.table(rows))
         for row in rows:
             if row["failed"]:
                 print(f"  {row['method']}: {row['failed']} of {row['cases']} cases failed (not in the figures)")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="the quick subset of cases")
+    ap.add_argument("--cases", help="regex on case names (python -m bench.corpus --list)")
+    ap.add_argument("--long", action="store_true", help="include the 30-minute case")
+    ap.add_argument("--self-check", action="store_true", help="also score the truth itself (must be 0)")
+    add_method_arguments(ap, ",".join(METHODS))
+    args = ap.parse_args(argv)
+    methods, options = chosen_methods(ap, args)
+    cases = [corpus.build(spec) for spec in corpus.select(args.quick, args.cases, args.long)]
+    cases += [c for c in human_cases() if not args.cases or re.search(args.cases, c.truth["name"])]
+    results = [run_case(case, methods, options, args.self_check) for case in cases]
+    if not results:
+        ap.error("no case matched")
+    summary = aggregate(results)
+    print_aggregate(summary)
     print("\n" + report.LEGEND)
     if args.json:
         Path(args.json).write_text(json.dumps(_public({"cases": results, "aggregate": summary}), indent=1))

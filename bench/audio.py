@@ -1,6 +1,7 @@
 """Audio helpers: WAV files, filler sounds, encoding and decoding with ffmpeg."""
 import subprocess
 import wave
+from pathlib import Path
 
 import numpy as np
 
@@ -119,3 +120,46 @@ def _kick(rate):
     t = np.arange(int(0.15 * rate)) / rate
     freq = 50 + 70 * np.exp(-t * 30)
     return (np.sin(2 * np.pi * np.cumsum(freq) / rate) * np.exp(-t * 25)).astype(np.float32)
+
+
+def crowd_noise(n, rate, rng, level=0.08):
+    """Speech-shaped noise with a syllable-rate envelope: a room full of chatter, no words."""
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    freqs = np.fft.rfftfreq(n, 1.0 / rate)
+    band = (freqs > 100) & (freqs < 5000)
+    spectrum *= band / np.sqrt(np.maximum(freqs, 100) / 100)
+    x = np.fft.irfft(spectrum, n)
+    hop = max(1, rate // 8)               # one random level per 125 ms, smoothed
+    steps = rng.uniform(0.3, 1.0, n // hop + 2)
+    envelope = np.interp(np.arange(n) / hop, np.arange(len(steps)), steps)
+    x *= envelope
+    return (x * (level / max(rms(x), 1e-9))).astype(np.float32)
+
+
+def recorded_voice_files():
+    """Real human speech shipped in installed packages: auditok's two test recordings.
+
+    An Arabic reading of digits over background noise and a German sentence
+    (auditok, GPL-3, installed with ffsubsync; read at run time, never copied
+    into this repo).  Empty when auditok is not installed.
+    """
+    import importlib.util
+    spec = importlib.util.find_spec("auditok")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    folder = Path(list(spec.submodule_search_locations)[0]) / "data"
+    return sorted(folder.glob("*.wav"))
+
+
+def recorded_voices(n, rate, rng, level=0.08):
+    """``n`` samples of ``recorded_voice_files`` in random order (other people talking)."""
+    files = recorded_voice_files()
+    if not files:
+        raise RuntimeError("no recorded voices: install auditok (pip install -e '.[bench]')")
+    pieces, total = [], 0
+    while total < n:
+        x = decode(files[int(rng.integers(len(files)))], rate)
+        pieces.append(x)
+        total += len(x)
+    x = np.concatenate(pieces)[:n]
+    return (x * (level / max(rms(x), 1e-9))).astype(np.float32)

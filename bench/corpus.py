@@ -123,7 +123,7 @@ def select(quick=False, pattern=None, long=False):
     return cases
 
 
-def _cue_truths(words, cues, line, written):
+def cue_truths(words, cues, line, written):
     """Per cue: its text, subtitle times as written, and true media times."""
     out = []
     for i, (idx, srt) in enumerate(zip(cues, written)):
@@ -136,13 +136,14 @@ def _cue_truths(words, cues, line, written):
     return out
 
 
-def _word_truths(words, cues, line):
+def word_truths(words, cues, line):
+    """Per subtitled word: its text, cue and true media times (words no cue holds are left out)."""
     cue_of = {i: c for c, idx in enumerate(cues) for i in idx}
     return [{"text": w.text, "cue": cue_of[i], "start": line.media_time(w.start),
-             "end": line.media_time(w.end)} for i, w in enumerate(words)]
+             "end": line.media_time(w.end)} for i, w in enumerate(words) if i in cue_of]
 
 
-def _write_media(folder, samples, rate, fmt):
+def write_media(folder, samples, rate, fmt):
     """Write the media; return (file name, measured codec delay in ms)."""
     wav = folder / "media.wav"
     audio.write_wav(wav, samples, rate)
@@ -165,7 +166,7 @@ def generate(spec, folder):
     line = timeline(dist, prog.duration, cut_points(spans))
     seed = int(spec.key(), 16) % (1 << 31)
     samples = render(line, prog.audio, prog.rate, seed)
-    media, codec_lag_ms = _write_media(folder, samples, prog.rate, spec.fmt)
+    media, codec_lag_ms = write_media(folder, samples, prog.rate, spec.fmt)
     srt = [SrtCue(dist.subtitle_time(s), dist.subtitle_time(e), cue_text(words, c))
            for c, (s, e) in zip(cues, sloppy_spans(spans, dist.sloppy, seed))]
     (folder / "subtitles.srt").write_text(format_srt(srt), encoding="utf-8")
@@ -176,8 +177,8 @@ def generate(spec, folder):
         "distortion": asdict(dist), "source": asdict(SOURCES[spec.source]),
         "segments": subtitle_segments(dist, line), "fillers": line.fillers(),
         "reference_check": prog.check.summary(),
-        "cues": _cue_truths(words, cues, line, srt),
-        "words": _word_truths(words, cues, line),
+        "cues": cue_truths(words, cues, line, srt),
+        "words": word_truths(words, cues, line),
     }
 
 
@@ -201,18 +202,27 @@ class Case:
 def build(spec, root=CACHE):
     """The case for ``spec``, generated unless already cached."""
     folder = Path(root) / f"{spec.slug()}-{spec.key()}"
-    truth_path = folder / "truth.json"
+    return Case(spec, folder, cached(folder, lambda tmp: generate(spec, tmp)))
+
+
+def cached(folder, make):
+    """The truth dict in ``folder``; unless there, ``make(tmp_folder)`` writes the case and returns it.
+
+    The case is made in a temporary folder beside ``folder`` and renamed into
+    place, so an interrupted or concurrent run never leaves half a case.
+    """
+    truth_path = Path(folder) / "truth.json"
     if not truth_path.exists():
-        Path(root).mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=root, prefix=".tmp-"))
+        Path(folder).parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=Path(folder).parent, prefix=".tmp-"))
         try:
-            truth = generate(spec, tmp)
+            truth = make(tmp)
             (tmp / "truth.json").write_text(json.dumps(truth, indent=1), encoding="utf-8")
             shutil.rmtree(folder, ignore_errors=True)
             os.replace(tmp, folder)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-    return Case(spec, folder, json.loads(truth_path.read_text(encoding="utf-8")))
+    return json.loads(truth_path.read_text(encoding="utf-8"))
 
 
 def prune(root=CACHE):

@@ -92,17 +92,18 @@ def cut_points(cue_spans, min_gap=0.3):
             if b_start - a_end >= min_gap]
 
 
-def _nearest(points, t, after=None):
+def nearest(points, t, after=None):
+    """The point of ``points`` closest to ``t`` (only those after ``after``, if given)."""
     pool = [p for p in points if after is None or p > after]
     return min(pool, key=lambda p: abs(p - t))
 
 
 def timeline(distortion, duration, cuts):
     """The Timeline for a programme of ``duration`` s given its cut points."""
-    edits = [(_nearest(cuts, t), "fill", kind, seconds) for t, kind, seconds in distortion.inserts]
+    edits = [(nearest(cuts, t), "fill", kind, seconds) for t, kind, seconds in distortion.inserts]
     for t, seconds in distortion.removals:
-        a = _nearest(cuts, t)
-        edits.append((a, "cut", _nearest(cuts, a + seconds, after=a), 0))
+        a = nearest(cuts, t)
+        edits.append((a, "cut", nearest(cuts, a + seconds, after=a), 0))
     pieces, t = [], 0.0
     if distortion.offset > 0:
         pieces.append(("fill", distortion.lead, distortion.offset))
@@ -138,12 +139,25 @@ def filler_audio(kind, seconds, rate, rng, voice="en-us+f2"):
         return audio.music(seconds, rate, rng, SPEECH_LEVEL)
     if kind == "speech":
         return _ad_speech(n, rate, rng, voice)
+    if kind == "noise":
+        return _framed(audio.crowd_noise(n, rate, rng, SPEECH_LEVEL), n, rate)
+    if kind == "voices":
+        return _framed(audio.recorded_voices(n, rate, rng, SPEECH_LEVEL), n, rate)
     raise ValueError(f"unknown filler {kind!r}")
+
+
+FILLERS = ["silence", "music", "speech", "noise", "voices"]
+
+
+def _framed(x, n, rate):
+    """``x`` inside ``n`` samples with ``FILLER_MARGIN`` of silence at each end."""
+    margin = int(FILLER_MARGIN * rate)
+    x = x[: max(0, n - 2 * margin)]
+    return np.concatenate([np.zeros(margin, np.float32), x, np.zeros(n - margin - len(x), np.float32)])
 
 
 def _ad_speech(n, rate, rng, voice):
     ads = paragraphs("ads")
-    margin = int(FILLER_MARGIN * rate)
     pieces, total = [], 0
     while total < n:
         order = rng.permutation(len(ads))
@@ -151,9 +165,8 @@ def _ad_speech(n, rate, rng, voice):
                                seed=int(rng.integers(1 << 30)), lead_in=0.0)
         pieces.append(prog.audio)
         total += len(prog.audio)
-    x = np.concatenate(pieces)[: max(0, n - 2 * margin)]
-    x *= SPEECH_LEVEL / max(audio.rms(x), 1e-9)
-    return np.concatenate([np.zeros(margin, np.float32), x, np.zeros(n - margin - len(x), np.float32)])
+    x = np.concatenate(pieces)[: max(0, n - 2 * int(FILLER_MARGIN * rate))]
+    return _framed(x * (SPEECH_LEVEL / max(audio.rms(x), 1e-9)), n, rate)
 
 
 def render(line, programme_audio, rate, seed):

@@ -152,7 +152,8 @@ FFSUBSYNC_VARIANTS = {
 
 def run_ffsubsync(case, workdir, variant="ffsubsync", timeout=600):
     """``ffs media -i in.srt -o out.srt`` in a child; Outcome with the output cues."""
-    exe = shutil.which("ffs")
+    # The interpreter's own bin dir first: a virtualenv need not be on PATH.
+    exe = shutil.which("ffs", path=str(Path(sys.executable).parent)) or shutil.which("ffs")
     if exe is None:
         return Outcome(variant, False, error="ffs not installed (pip install ffsubsync)")
     out = Path(workdir) / f"{variant}.srt"

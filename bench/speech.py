@@ -198,6 +198,64 @@ def speak_sentence(sentence, voice, wpm, pitch=50):
     return x[cut_from:cut_to], words, check
 
 
+class ProgrammeBuilder:
+    """A programme assembled piece by piece: spoken sentences, recorded clips, pauses."""
+
+    def __init__(self, lead_in=1.0, pitch=50):
+        self.rate = engine().sample_rate
+        self.pitch = pitch
+        self.pieces = [np.zeros(int(lead_in * self.rate), np.float32)]
+        self.t = len(self.pieces[0]) / self.rate
+        self.words, self.sentences, self.check, self.groups = [], [], EnergyCheck(), 0
+
+    def _append(self, audio, swords, paragraph):
+        """Add one sentence's audio and its words [(text, start, end, group)] (sentence times)."""
+        for text, start, end, g in swords:
+            self.words.append(RefWord(text, _shift(start, self.t), _shift(end, self.t),
+                                      len(self.sentences), paragraph, self.groups + g))
+        self.groups += swords[-1][3] + 1
+        self.sentences.append((self.t, self.t + len(audio) / self.rate, paragraph))
+        self.pieces.append(audio)
+        self.t += len(audio) / self.rate
+
+    def speak(self, sentence, voice, wpm, paragraph):
+        """Synthesise ``sentence``; return its sentence index."""
+        audio, swords, check = speak_sentence(sentence, voice, wpm, self.pitch)
+        self.check.merge(check)
+        self._append(audio, swords, paragraph)
+        return len(self.sentences) - 1
+
+    def clip(self, audio, lines, paragraph):
+        """Add recorded speech (at ``rate``) whose lines are known only at their edges.
+
+        ``lines`` is [(text, start, end)] in clip seconds, one sentence each:
+        a line's first word gets its start, its last word its end, and its
+        words form one group so that cues never split it.  Returns the
+        sentence indices.
+        """
+        base, indices = self.t, []
+        self.pieces.append(np.asarray(audio, np.float32))
+        for text, start, end in lines:
+            tokens = text.split()
+            for i, token in enumerate(tokens):
+                self.words.append(RefWord(token, _shift(start, base) if i == 0 else None,
+                                          _shift(end, base) if i == len(tokens) - 1 else None,
+                                          len(self.sentences), paragraph, self.groups))
+            self.groups += 1
+            self.sentences.append((round(base + start, 4), round(base + end, 4), paragraph))
+            indices.append(len(self.sentences) - 1)
+        self.t += len(audio) / self.rate
+        return indices
+
+    def pause(self, seconds):
+        n = int(seconds * self.rate)
+        self.pieces.append(np.zeros(n, np.float32))
+        self.t += n / self.rate
+
+    def programme(self):
+        return Programme(np.concatenate(self.pieces), self.rate, self.words, self.sentences, self.check)
+
+
 def build_programme(texts, voices, wpm, seed=0, lead_in=1.0, pitch=50):
     """Speak ``texts`` (paragraphs) with random pauses between sentences.
 
@@ -206,25 +264,18 @@ def build_programme(texts, voices, wpm, seed=0, lead_in=1.0, pitch=50):
     """
     wpms = wpm if isinstance(wpm, (list, tuple)) else [wpm]
     rng = np.random.default_rng(seed)
-    rate = engine().sample_rate
-    pieces = [np.zeros(int(lead_in * rate), np.float32)]
-    t, words, sentences, check, group_base = lead_in, [], [], EnergyCheck(), 0
+    builder = ProgrammeBuilder(lead_in, pitch)
     for p, paragraph in enumerate(texts):
-        voice, rate_wpm = voices[p % len(voices)], wpms[p % len(wpms)]
         sents = split_sentences(paragraph)
         for s, sentence in enumerate(sents):
-            audio, swords, scheck = speak_sentence(sentence, voice, rate_wpm, pitch)
-            check.merge(scheck)
-            for text, start, end, g in swords:
-                words.append(RefWord(text, _shift(start, t), _shift(end, t),
-                                     len(sentences), p, group_base + g))
-            group_base += swords[-1][3] + 1
-            sentences.append((t, t + len(audio) / rate, p))
-            last = s == len(sents) - 1
-            pause = rng.uniform(1.2, 2.0) if last else rng.uniform(0.35, 0.9)
-            pieces += [audio, np.zeros(int(pause * rate), np.float32)]
-            t += (len(audio) + int(pause * rate)) / rate
-    return Programme(np.concatenate(pieces), rate, words, sentences, check)
+            builder.speak(sentence, voices[p % len(voices)], wpms[p % len(wpms)], p)
+            builder.pause(sentence_pause(rng, last=s == len(sents) - 1))
+    return builder.programme()
+
+
+def sentence_pause(rng, last):
+    """Seconds of silence after a sentence: longer at the end of a paragraph."""
+    return rng.uniform(1.2, 2.0) if last else rng.uniform(0.35, 0.9)
 
 
 def _shift(value, t):

@@ -1,0 +1,149 @@
+"""Randomised alignment bench: new mistimed programmes every run, srtmedia beside ffsubsync.
+
+    python -m bench.randomized [--cases N] [--seed S] [--methods srtmedia,ffsubsync]
+                               [--json out.json] [--short]
+
+Case ``i`` of a run has seed ``S + i``; without ``--seed``, ``S`` is random,
+so every run tries cases nobody has seen.  Each case prints its seed, and
+``--seed SEED --cases 1`` makes and runs that case again (bench/compose.py
+draws everything from the seed).  The summary lists every failed seed: a
+crash, under ``PASS_WITHIN`` % of cues within 100 ms, or (srtmedia) a cut
+count other than the cuts made.
+"""
+import argparse
+import json
+import secrets
+import sys
+from pathlib import Path
+
+from bench import compose, report
+from bench.align import _public, add_method_arguments, aggregate, chosen_methods, print_aggregate, run_case
+
+PASS_WITHIN = 95.0               # % of cues in the media within 100 ms for a case to pass
+SHORT = (25.0, 45.0)             # seconds of reading with --short (the test suite's size)
+
+
+def verdict(truth, row):
+    """What went wrong for one method on one case: a list of short reasons (empty = passed)."""
+    if not row["ok"]:
+        return [f"crash: {row['error']}"]
+    problems = []
+    within = row["cues"]["start"]["within_pct"]
+    if within is not None and within < PASS_WITHIN:
+        problems.append(f"{within:.0f}% within 100 ms")
+    if row["method"] == "srtmedia":
+        unspoken = [c for c in truth["cues"] if c["start"] is None]
+        flagged = row["cues"]["absent_flagged"]
+        if flagged < len(unspoken):
+            problems.append(f"{len(unspoken) - flagged}/{len(unspoken)} cues not in the media reported found")
+        cuts = (row.get("timing") or {}).get("cuts")
+        if cuts != truth["cuts_made"]:
+            problems.append(f"{cuts} cuts reported, {truth['cuts_made']} made")
+    return problems
+
+
+def case_line(truth, row):
+    """One summary line for a method on a case."""
+    if not row["ok"]:
+        return f"{row['method']:10} CRASH {row['error'][:90]}"
+    start = row["cues"]["start"]
+    cuts = (row.get("timing") or {}).get("cuts")
+    extra = f" cuts {cuts}/{truth['cuts_made']} excl {row['cues']['absent_flagged']}/{row['cues']['absent']}" \
+        if row["method"] == "srtmedia" else ""
+    words = (row.get("words") or {}).get("median_ms")
+    return (f"{row['method']:10} {start['within_pct']:5.1f}% <=100ms  med {_ms(start['median_ms'])} "
+            f"p95 {_ms(start['p95_ms'])} max {_ms(start['max_ms'])}{extra}"
+            + (f" word med {words:.0f}" if words is not None else ""))
+
+
+def _ms(value):
+    return f"{value:7.1f}" if value is not None and value < 1e5 else f"{value:>7}"
+
+
+def run(seeds, methods, options=None, speech=compose.SPEECH):
+    """Make and run every case; return the per-case results (align.run_case shape, plus verdicts)."""
+    results = []
+    for seed in seeds:
+        case = compose.build(seed, speech=speech)
+        t = case.truth
+        print(f"\n#### seed {seed}: {t['describe']}; {t['cuts_made']} cuts made "
+              f"(reproduce: python -m bench.randomized --seed {seed} --cases 1)", flush=True)
+        result = run_case(case, methods, options or {}, self_check=False)
+        result.update(seed=seed, features=t["features"], describe=t["describe"], cuts_made=t["cuts_made"])
+        for row in result["methods"]:
+            row["verdict"] = verdict(t, row)
+            print(f"  {case_line(t, row)}" + (f"  FAILED: {'; '.join(row['verdict'])}" if row["verdict"] else ""))
+        results.append(result)
+    return results
+
+
+def by_feature(results):
+    """align.aggregate pooled per feature tag (a case counts under each of its tags) and ALL."""
+    tagged = [dict(r, kind=tag) for r in results for tag in r["features"]]
+    pools = aggregate(tagged)
+    pools["ALL"] = aggregate(results)["ALL"]
+    return pools
+
+
+def failures(results):
+    """{method: [(seed, reasons)]} for every case a method failed."""
+    out = {}
+    for r in results:
+        for row in r["methods"]:
+            out.setdefault(row["method"], [])
+            if row["verdict"]:
+                out[row["method"]].append((r["seed"], row["verdict"]))
+    return out
+
+
+def summary_lines(results):
+    """The closing summary: crashes, cases under PASS_WITHIN, cut agreement, failed seeds."""
+    lines = []
+    for method, failed in failures(results).items():
+        rows = [row for r in results for row in r["methods"] if row["method"] == method]
+        crashed = sum(not row["ok"] for row in rows)
+        low = sum(any("within" in v for v in row["verdict"]) for row in rows)
+        line = f"{method}: {len(rows)} cases, {crashed} crashed, {low} under {PASS_WITHIN:.0f}% within 100 ms"
+        if method == "srtmedia":
+            right = sum(row["ok"] and (row.get("timing") or {}).get("cuts") == r["cuts_made"]
+                        for r in results for row in r["methods"] if row["method"] == method)
+            line += f", cut count right in {right}/{len(rows)}"
+        lines.append(line)
+        seeds = " ".join(str(seed) for seed, _ in failed)
+        lines.append(f"  failed seeds ({len(failed)}): {seeds or 'none'}")
+        lines += [f"    {seed}: {'; '.join(why)}" for seed, why in failed]
+    return lines
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cases", type=int, default=10, help="how many cases (default 10)")
+    ap.add_argument("--seed", type=int, help="first seed (default: random); case i has seed SEED+i")
+    ap.add_argument("--short", action="store_true", help=f"{SHORT[0]:.0f}-{SHORT[1]:.0f} s of reading per case "
+                    "(the test suite's size) instead of 50-120 s")
+    add_method_arguments(ap, "srtmedia,ffsubsync")
+    args = ap.parse_args(argv)
+    methods, options = chosen_methods(ap, args)
+    first = args.seed if args.seed is not None else secrets.randbelow(1 << 31)
+    print(f"seeds {first}..{first + args.cases - 1}", flush=True)
+    speech = SHORT if args.short else compose.SPEECH
+    results = run(range(first, first + args.cases), methods, options, speech)
+    pools = by_feature(results)
+    print_aggregate(pools)
+    print(report.heading("per case"))
+    for r in results:
+        for row in r["methods"]:
+            print(f"  {r['seed']:>10} {case_line(r, row)}")
+    print(report.heading("summary"))
+    print("\n".join(summary_lines(results)))
+    print("\n" + report.LEGEND)
+    if args.json:
+        Path(args.json).write_text(json.dumps(_public({
+            "first_seed": first, "cases": results, "aggregate": pools,
+            "failed": {m: [{"seed": s, "why": w} for s, w in f] for m, f in failures(results).items()},
+        }), indent=1))
+    return 1 if failures(results).get("srtmedia") else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
