@@ -26,7 +26,7 @@ class Config(EnvSettings):
     result_ttl: int = 7 * 24 * 3600          # seconds a finished task and its files are kept
     upload_grace: int = 3600                  # seconds a task may stay pending without a job
     heartbeat_ttl: int = 30                   # a running task unseen this long is abandoned
-    reaper_interval: int = 60
+    reaper_interval: int = 10                 # so a dead worker's task is noticed within ttl + interval
     sync_timeout: float = 300.0
     poll_after: int = 2                       # Retry-After on 202, in seconds
     retry_after_user_limit: int = 30

@@ -12,7 +12,7 @@ from rq.timeouts import JobTimeoutException
 from srtmedia.config import Config
 from srtmedia.folders import task_folder, write_result
 from srtmedia.metrics import Metrics, StageClock
-from srtmedia.store import ACTIVE, CANCELLED, COMPLETED, FAILED, PROCESSING, TaskStore
+from srtmedia.store import ACTIVE, CANCELLED, COMPLETED, FAILED, PENDING, PROCESSING, TaskStore
 from srtmedia.uploads import MEDIA_NAME, SUBTITLES_NAME
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,10 @@ TRANSIENT = (ConnectionError, TimeoutError, redis.exceptions.ConnectionError, re
 REDIS_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 # How long a finished job waits for Redis to come back before giving up its outcome.
 REDIS_PATIENCE = 60.0
+# Runs of a task whose worker died mid-job: RQ starts such a job again when
+# its execution's heartbeat expires first, and the reaper fails the task when
+# it notices first; either way the pipeline runs at most this many times more.
+MAX_RERUNS = 1
 
 
 def when_redis_answers(call, patience=REDIS_PATIENCE):
@@ -141,7 +145,17 @@ def run_task(store, task_id, retries_left=0):
     task = store.get(task_id)
     if task is None or task["status"] not in ACTIVE:
         return task["status"] if task else "missing"
-    if not store.update(task_id, status=PROCESSING, message="Starting"):
+    starting = {"message": "Starting"}
+    if task["status"] == PROCESSING:  # an earlier run's worker died without recording an outcome
+        where = f"while {task.get('stage', 'processing')} ({task.get('progress', 0)}%)"
+        reruns = task.get("reruns", 0)
+        if reruns >= MAX_RERUNS:
+            when_redis_answers(lambda: store.finish(
+                task_id, FAILED, message="Failed", error_code="abandoned",
+                error_message=f"The worker processing this task stopped {where}, and again after a rerun."))
+            return store.get(task_id)["status"]
+        starting = {"reruns": reruns + 1, "message": f"Running again: the worker processing it stopped {where}"}
+    if not store.update(task_id, status=PROCESSING, **starting):
         return store.get(task_id)["status"]
     config = store.config
     folder = task_folder(config.data_dir, task_id)
@@ -163,7 +177,9 @@ def run_task(store, task_id, retries_left=0):
                           "error_message": "Processing took longer than the time allowed for this media."}
     except TRANSIENT as exc:
         if retries_left > 0:
-            when_redis_answers(lambda: store.update(task_id, message=f"Retrying after a temporary fault: {exc}"))
+            # Pending again, so that the retry is not taken for the rerun of a dead worker's task.
+            when_redis_answers(lambda: store.update(task_id, status=PENDING,
+                                                    message=f"Retrying after a temporary fault: {exc}"))
             raise
         ending = FAILED, {"message": "Failed", "error_code": "unavailable",
                           "error_message": f"A service the pipeline needs stayed unavailable: {exc}"}

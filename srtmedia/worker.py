@@ -29,8 +29,17 @@ class ServiceWorker(Worker):
         self.store = TaskStore(self.connection, service_config)
         self.task_queue = TaskQueue(self.connection, service_config)
 
+    @property
+    def dequeue_timeout(self):
+        """An idle worker wakes at least once a reaper interval (RQ's default is worker_ttl - 15 s)."""
+        return max(1, min(super().dequeue_timeout, self.maintenance_interval))
+
     def run_maintenance_tasks(self):
         super().run_maintenance_tasks()
+        self.reap()
+
+    def reap(self):
+        """One reaper round (skipped when another process ran one within the interval)."""
         try:
             outcome = reap(self.store, self.task_queue)
             if outcome:
@@ -46,6 +55,10 @@ class ServiceWorker(Worker):
             super().maintain_heartbeats(job, execution)
         except REDIS_DOWN as exc:
             log.warning("Redis unreachable while job %s runs (%s); its work horse keeps working", job.id, exc)
+            return
+        # A busy worker reaps too: when every worker is busy, nobody else would
+        # notice the task of one that died.
+        self.reap()
 
     def handle_work_horse_killed(self, job, retpid, ret_val, rusage):
         """A work horse died outside Python (kill -9, the OOM killer, a native crash): fail its task now.

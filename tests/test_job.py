@@ -75,9 +75,23 @@ def test_transient_faults_are_raised_for_retry_while_retries_remain(store):
     task_id = new_task(store, "FLAKY 5")
     with pytest.raises(ConnectionError):
         run_task(store, task_id, retries_left=1)
-    assert store.get(task_id)["status"] == "processing" and store.quotas.global_count() == 1
+    assert store.get(task_id)["status"] == "pending" and store.quotas.global_count() == 1
     assert run_task(store, task_id, retries_left=0) == "failed"
     assert store.get(task_id)["error_code"] == "unavailable" and store.quotas.global_count() == 0
+
+
+def test_a_task_whose_worker_died_runs_again_once_then_fails_with_the_reason(store):
+    task_id = new_task(store)
+    # What a run leaves behind when its worker is killed mid-stage: RQ then starts the job again.
+    store.update(task_id, status="processing", stage="aligning", progress=72)
+    assert run_task(store, task_id) == "completed"
+    assert store.get(task_id)["reruns"] == 1
+    second = new_task(store)
+    store.update(second, status="processing", stage="aligning", progress=72, reruns=1)
+    assert run_task(store, second) == "failed"
+    task = store.get(second)
+    assert task["error_code"] == "abandoned" and "while aligning (72%)" in task["error_message"]
+    assert store.quotas.global_count() == 0
 
 
 def test_bugs_fail_the_task_with_a_readable_message(store):
