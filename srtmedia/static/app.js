@@ -1,13 +1,16 @@
 // The web page: upload, follow the task live, list my tasks, read the transcript beside the media.
 import { SrtmediaClient, SrtmediaError } from "/static/srtmedia-client.js";
 import { TranscriptViewer } from "/static/viewer.js";
+import { TimingChart, clock } from "/static/timing-chart.js";
 
 const $ = (id) => document.getElementById(id);
 const LIST_REFRESH_MS = 3000;
 const ACTIVE = new Set(["pending", "processing"]);
+const SUBTITLES = /\.(srt|vtt|ass|ssa)$/i;
 
 const viewer = new TranscriptViewer($("player"), $("transcript"));
-let openTaskId = null;
+const chart = new TimingChart($("timing"), { onPlay: (seconds) => { viewer.seek(seconds); $("player").play().catch(() => {}); } });
+let openStatus = null;   // the status of the task in the viewer
 let listTimer = null;
 
 // header mode: the user id, kept across visits; apikey/jwt: a secret, kept for this tab only.
@@ -81,12 +84,27 @@ async function upload(event) {
 }
 
 async function openResult(api, taskId, result) {
-  openTaskId = taskId;
+  const status = await api.getStatus(taskId);
+  openStatus = status;
   $("viewer").hidden = false;
   const count = result.paragraphs.length;
-  $("viewer-title").textContent = `Transcript: ${count} paragraph${count === 1 ? "" : "s"}`;
+  const name = status.subtitles_name ? `${status.subtitles_name}: ` : "";
+  $("viewer-title").textContent = `Transcript: ${name}${count} paragraph${count === 1 ? "" : "s"}`;
+  $("download-subtitles").textContent = `Subtitles (.${status.subtitles_format || "srt"})`;
   // The player sends no credentials: it gets the status answer's signed, expiring link.
-  viewer.show(result, await api.mediaLink(taskId));
+  viewer.show(result, status.media_url ? api.url(status.media_url) : null);
+  chart.show(result, status.summary);
+  $("timing-summary").textContent = summaryText(status.summary, result);
+}
+
+/** The timing summary in one line under the chart. */
+function summaryText(summary, result) {
+  if (!summary) return "";
+  const sign = (value, digits) => `${value > 0 ? "+" : ""}${value.toFixed(digits)}`;
+  const cuts = summary.cuts.map((cut) => `cut at ${clock(cut.at)} (${sign(cut.shift, 1)} s)`);
+  return [`offset ${sign(summary.offset, 2)} s`, `speed ratio ${summary.ratio.toFixed(4)}`, ...cuts,
+          `${summary.cues_moved} of ${summary.cues} cues moved`, `${summary.cues_not_found} not found in the audio`,
+          ...(result.warnings || [])].join(" · ");
 }
 
 async function openTask(taskId) {
@@ -97,47 +115,98 @@ async function openTask(taskId) {
   } catch (error) { showError(error); }
 }
 
-async function download(format) {
-  if (!openTaskId) return;
+/** Save a result as a file named after the uploaded subtitles; "subtitles" = the uploaded format. */
+async function download(task, format) {
   try {
     const api = client();
-    const body = await api.getResult(openTaskId, format);
+    const body = await api.getResult(task.task_id, format);
     const text = format === "json" ? JSON.stringify(body.result, null, 2) : body;
+    const extension = format === "subtitles" ? task.subtitles_format || "srt" : format;
+    const stem = (task.subtitles_name || "").replace(/\.[^.]*$/, "") || "transcript";
     const link = document.createElement("a");
     link.href = URL.createObjectURL(new Blob([text], { type: "application/octet-stream" }));
-    link.download = `transcript.${format}`;
+    link.download = `${stem}.${extension}`;
     link.click();
     setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
   } catch (error) { showError(error); }
 }
 
-function button(text, onClick, secondary = true) {
-  const element = document.createElement("button");
-  element.textContent = text;
-  element.className = secondary ? "secondary" : "";
+function button(text, label, onClick, className = "secondary") {
+  const element = Object.assign(document.createElement("button"), { textContent: text, className });
+  element.setAttribute("aria-label", label);
   element.addEventListener("click", onClick);
   return element;
 }
 
+function cell(text, className = "", header = "") {
+  const element = Object.assign(document.createElement("td"), { textContent: text, className });
+  if (header) element.dataset.label = header;   // shown before the value at phone width
+  return element;
+}
+
+/** One row of "My tasks". Names are the client's and go in as text only, never as markup. */
 function taskRow(task) {
   const row = document.createElement("tr");
   row.dataset.taskId = task.task_id;
-  const cells = [new Date(task.created_at).toLocaleString(), task.status, `${task.progress} %`]
-    .map((text) => Object.assign(document.createElement("td"), { textContent: text }));
-  cells[1].className = `state state-${task.status}`;
-  if (task.status === "failed") cells[1].title = task.error_message || "";
-  const actions = document.createElement("td");
-  if (ACTIVE.has(task.status)) actions.append(button("Cancel", () => cancel(task.task_id)));
-  if (task.status === "completed") actions.append(button("Open", () => openTask(task.task_id)));
-  row.append(...cells, actions);
+  const title = task.subtitles_name || "subtitles";
+  const files = cell("", "files", "Files");
+  files.append(Object.assign(document.createElement("span"), { className: "name", textContent: title }),
+    Object.assign(document.createElement("span"), { className: "media-name", textContent: task.media_name || "" }),
+    Object.assign(document.createElement("span"), { className: "created",
+      textContent: new Date(task.created_at).toLocaleString() }));
+  const active = ACTIVE.has(task.status);
+  const state = cell(active ? `${task.stage.replace("_", " ")} ${task.progress} %` : task.status,
+    `state state-${task.status}`, "State");
+  if (task.status === "failed") state.title = task.error_message || "";
+  const actions = cell("", "actions");
+  if (active) actions.append(button("Cancel", `Cancel ${title}`, () => remove(task.task_id)));
+  if (task.status === "completed") {
+    actions.append(button("Open", `Open ${title}`, () => openTask(task.task_id), ""),
+      button("Download", `Download corrected ${title}`, () => download(task, "subtitles")));
+  }
+  if (!active) actions.append(confirmingButton("Delete", `Delete ${title}`, () => remove(task.task_id)));
+  row.append(files, cell(task.media_duration ? clock(task.media_duration, false) : "—", "", "Length"),
+    cell(task.language || "—", "", "Language"), state, actions);
   return row;
 }
 
-async function cancel(taskId) {
+/** A button that asks once more ("Delete?") before it acts; focus or a pointer leaving resets it. */
+function confirmingButton(text, label, onConfirm) {
+  const element = button(text, label, () => {
+    if (element.dataset.armed) return onConfirm();
+    element.dataset.armed = "1";
+    element.textContent = `${text}? Click again`;
+    element.setAttribute("aria-label", `${label}: press again to confirm`);
+  }, "secondary danger");
+  element.addEventListener("blur", () => {
+    delete element.dataset.armed;
+    element.textContent = text;
+    element.setAttribute("aria-label", label);
+  });
+  return element;
+}
+
+/** Cancel an active task, or delete a finished one's files and drop it from the list. */
+async function remove(taskId) {
   try {
     await client().cancelTask(taskId);
+    if (openStatus?.task_id === taskId) $("viewer").hidden = true;
   } catch (error) { showError(error); }
   refreshTasks();
+}
+
+/** Dropped files go to the subtitle or media input by their names. */
+function acceptDrop(event) {
+  event.preventDefault();
+  $("drop-zone").classList.remove("dragging");
+  const files = [...(event.dataTransfer?.files || [])];
+  for (const [input, wanted] of [["srt-file", true], ["media-file", false]]) {
+    const file = files.find((f) => SUBTITLES.test(f.name) === wanted);
+    if (!file) continue;
+    const transfer = new DataTransfer();
+    transfer.items.add(file);
+    $(input).files = transfer.files;
+  }
 }
 
 async function refreshTasks() {
@@ -163,8 +232,14 @@ function start() {
   });
   $("upload-form").addEventListener("submit", upload);
   $("downloads").addEventListener("click", (event) => {
-    if (event.target.dataset.format) download(event.target.dataset.format);
+    if (event.target.dataset.format && openStatus) download(openStatus, event.target.dataset.format);
   });
+  const zone = $("drop-zone");
+  zone.addEventListener("dragover", (event) => { event.preventDefault(); zone.classList.add("dragging"); });
+  zone.addEventListener("dragleave", () => zone.classList.remove("dragging"));
+  zone.addEventListener("drop", acceptDrop);
+  // A file dropped beside the zone would make the browser leave the page for it.
+  for (const type of ["dragover", "drop"]) window.addEventListener(type, (event) => event.preventDefault());
   refreshTasks();
 }
 

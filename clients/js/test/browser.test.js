@@ -1,49 +1,24 @@
 // The web page in headless Chromium against a real service running the real pipeline.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { after, before, test } from "node:test";
 
-import { chromium } from "playwright-core";
-
-import { jwtFor, scriptedSrt, silentWav, startService, uniqueUser } from "../testkit/support.js";
-
-const ARTIFACTS = fileURLToPath(new URL("../../../test-artifacts/", import.meta.url));
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-              "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const SPEECH = fileURLToPath(new URL("../testkit/speech.py", import.meta.url));
+import { ARTIFACTS, launchChromium, openPage as signedIn } from "../testkit/browser.js";
+import { jwtFor, scriptedSrt, silentWav, speakingTalks, startService, uniqueUser } from "../testkit/support.js";
 
 let service, browser, talk;
 before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const folder = mkdtempSync(join(tmpdir(), "srtmedia-talk-"));
-  talk = JSON.parse(execFileSync(process.env.PYTHON || "python3", [SPEECH, folder], { encoding: "utf8" }));
-  [service, browser] = await Promise.all([
-    startService({ pipeline: "real", workers: 1 }),
-    chromium.launch({ executablePath: CHROMIUM, args: ARGS }),
-  ]);
+  talk = speakingTalks();
+  [service, browser] = await Promise.all([startService({ pipeline: "real", workers: 1 }), launchChromium()]);
 });
 after(async () => {
   await browser?.close();
   await service?.stop();
 });
 
-async function openPage(user, baseUrl = service.baseUrl) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const failures = [];
-  page.on("pageerror", (error) => failures.push(error.message));
-  page.on("requestfailed", (request) => {
-    if (!request.url().includes("/media")) failures.push(`request failed: ${request.url()}`);
-  });
-  await page.goto(baseUrl + "/");
-  await page.fill("#user-id", user);
-  await page.dispatchEvent("#user-id", "change");
-  return { page, failures };
-}
+const openPage = (user, baseUrl = service.baseUrl) => signedIn(browser, baseUrl, user);
 
 test("upload a recording, watch it finish, click a paragraph and the player seeks", { timeout: 240_000 }, async () => {
   const user = uniqueUser("browser");
@@ -72,7 +47,7 @@ test("upload a recording, watch it finish, click a paragraph and the player seek
 
   const download = page.waitForEvent("download");
   await page.click('#downloads button[data-format="srt"]');
-  assert.equal((await download).suggestedFilename(), "transcript.srt");
+  assert.equal((await download).suggestedFilename(), "talk.srt");  // named after the upload
   await page.screenshot({ path: join(ARTIFACTS, "page-transcript.png"), fullPage: true });
   assert.deepEqual(failures, []);
   await page.close();

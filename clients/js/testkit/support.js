@@ -1,11 +1,21 @@
 // Test helpers: a real srtmedia service (test/server.py) and sample uploads.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { once } from "node:events";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
 const SERVER = fileURLToPath(new URL("./server.py", import.meta.url));
+const SPEECH = fileURLToPath(new URL("./speech.py", import.meta.url));
+
+/** Spoken talks and their subtitles (testkit/speech.py): {wav, srt, ass, cut_wav, cut_srt, break}. */
+export function speakingTalks() {
+  const folder = mkdtempSync(join(tmpdir(), "srtmedia-talk-"));
+  return JSON.parse(execFileSync(process.env.PYTHON || "python3", [SPEECH, folder], { encoding: "utf8" }));
+}
 
 /** Start a service; resolves with {baseUrl, stop()}. */
 export async function startService({ pipeline = "scripted", workers = 2, settings = {} } = {}) {
