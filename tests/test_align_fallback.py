@@ -15,14 +15,14 @@ from conftest import GAP, PHRASES, srt_text, synthesize
 
 @pytest.fixture(scope="module")
 def talk():
-    """Four phrases, their cues 2 s early, and what a recogniser heard (every word)."""
+    """Four phrases, their cues 2 s late, and what a recogniser heard (every word)."""
     pieces, spoken, t = [np.zeros(SAMPLE_RATE, np.float32)], [], 1.0
     for text in PHRASES[:4]:
         audio = synthesize(text)
         spoken.append((t, t + len(audio) / SAMPLE_RATE, text))
         pieces += [audio, np.zeros(int(GAP * SAMPLE_RATE), np.float32)]
         t += len(audio) / SAMPLE_RATE + GAP
-    cues = parse_subtitles(srt_text([(s - 2.0, e - 2.0, text) for s, e, text in spoken]))
+    cues = parse_subtitles(srt_text([(s + 2.0, e + 2.0, text) for s, e, text in spoken]))
     heard = [RecognizedWord(w, s + (e - s) * k / len(text.split()), s + (e - s) * (k + 1) / len(text.split()), 0.9)
              for s, e, text in spoken for k, w in enumerate(text.split())]
     return np.concatenate(pieces), cues, Transcript(words=heard, speech=[(s, e) for s, e, _ in spoken]), spoken

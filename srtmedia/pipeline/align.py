@@ -18,6 +18,8 @@ import numpy as np
 from srtmedia.pipeline import sync
 from srtmedia.pipeline.errors import Cancelled
 from srtmedia.pipeline.forced import shared_aligner, tokens_for
+from srtmedia.pipeline.mapping import Words as MapWords
+from srtmedia.pipeline.mapping import find_map
 from srtmedia.pipeline.media import SAMPLE_RATE
 from srtmedia.pipeline.model import TimedWord
 from srtmedia.pipeline.text import normalize
@@ -58,8 +60,8 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
     sub_times = sync.estimate_word_times(words, cues)
     asr = transcript.words
     asr_keys = [normalize(w.text) for w in asr]
-    anchors = sync.match_anchors(keys, sub_times, asr_keys, [w.start for w in asr])
-    ratio, runs = sync.find_runs(anchors)
+    ratio, runs, anchors = find_map(MapWords(keys, sub_times, [w.cue_index for w in words], cues, asr_keys,
+                                             [w.start - sync.WHISPER_LAG for w in asr]))
     report(0.05, f"Found {len(runs)} segment(s) of constant offset from {len(anchors)} matches")
     timed = [TimedWord(None, None, 0.0) for _ in words]
     if not runs:

@@ -1,22 +1,16 @@
-"""Global timing: how subtitle time maps to media time.
+"""Anchors and runs: the pieces of the timing model the aligner works with.
 
-Subtitle words are matched to recognised words (a monotonic sequence match,
-since offset, speed change and cuts all keep the order of speech). Each match
-is an anchor ``(subtitle time, media time)``. Within a stretch of media with no
-cut, ``media = ratio * subtitle + offset`` holds for every anchor; a cut shows
-up as a jump of the offset. So the anchors are split into runs of constant
-offset for the best ratio, which gives the segments that the aligner needs.
+An anchor is a subtitle word matched to a recognised word, ``(subtitle time,
+media time)``. A run is the anchors of one segment of the map (a stretch of
+media with no cut), where ``media = ratio * subtitle + offset`` holds; the
+map itself is found in ``mapping``. Also here: where a run's edge cues lie
+(``cue_edges``), whether the recogniser heard other words at a place
+(``contradicts``), and the result's ``timing`` block (``describe``).
 """
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from statistics import median
 
-# Frame-rate conversions that real subtitle files suffer from, and their inverses.
-KNOWN_RATIOS = (1.0, 25 / 23.976, 24 / 23.976, 25 / 24, 30 / 29.97)
-# 1.0 first: on a tie the file is taken as not re-timed.
-CANDIDATE_RATIOS = (1.0,) + tuple(sorted({round(r, 9) for k in KNOWN_RATIOS[1:] for r in (k, 1 / k)}))
 RUN_TOLERANCE = 0.6      # seconds an anchor may stray from its run's offset
-MIN_RUN_ANCHORS = 4      # fewer anchors than this in a run: chance matches, not a segment
 WHISPER_LAG = 0.08       # Whisper word starts run late by about this much
 # Letter similarity (difflib ratio) of unrelated English phrases is 0.25-0.43 at
 # the 95th percentile; Whisper's mishearings of the right words score 0.5-0.95.
@@ -43,18 +37,6 @@ class Run:
 
     def media_time(self, sub_time):
         return self.ratio * sub_time + self.offset
-
-
-def match_anchors(sub_keys, sub_times, asr_keys, asr_times):
-    """Anchors where the subtitle word equals the recognised word, in order."""
-    matcher = SequenceMatcher(None, sub_keys, asr_keys, autojunk=False)
-    anchors = []
-    for block in matcher.get_matching_blocks():
-        for k in range(block.size):
-            i, j = block.a + k, block.b + k
-            if sub_keys[i]:
-                anchors.append(Anchor(i, j, sub_times[i], asr_times[j] - WHISPER_LAG))
-    return anchors
 
 
 def contradicts(sub_keys, heard_keys):
@@ -89,78 +71,6 @@ def estimate_word_times(words, cues):
             times[w.id] = cue.start + (cue.end - cue.start) * seen / total
             seen += len(w.text) + 1
     return times
-
-
-def split_runs(anchors, ratio):
-    """Cut the anchor sequence where the offset jumps; drop runs too short to trust."""
-    runs, current = [], []
-    for anchor in anchors:
-        offset = anchor.media_time - ratio * anchor.sub_time
-        if current:
-            recent = median(a.media_time - ratio * a.sub_time for a in current[-5:])
-            if abs(offset - recent) > RUN_TOLERANCE:
-                runs.append(current)
-                current = []
-        current.append(anchor)
-    if current:
-        runs.append(current)
-    kept = [r for r in runs if len(r) >= MIN_RUN_ANCHORS]
-    return _merge_same_offset([_fit(r, ratio) for r in kept])
-
-
-def _fit(anchors, ratio):
-    offset = median(a.media_time - ratio * a.sub_time for a in anchors)
-    return Run(anchors=anchors, offset=offset, ratio=ratio)
-
-
-def _merge_same_offset(runs):
-    """Join neighbours that a few stray anchors split although no cut lies between."""
-    merged = []
-    for run in runs:
-        if merged and abs(run.offset - merged[-1].offset) <= RUN_TOLERANCE / 2:
-            merged[-1] = _fit(merged[-1].anchors + run.anchors, run.ratio)
-        else:
-            merged.append(run)
-    return merged
-
-
-def find_runs(anchors):
-    """The ratio and runs that explain the most anchors with the fewest cuts."""
-    if not anchors:
-        return 1.0, []
-    candidates = list(CANDIDATE_RATIOS)
-    fitted = _fitted_ratio(anchors)
-    if fitted and 0.9 < fitted < 1.1:
-        candidates.append(fitted)
-    best = None
-    for ratio in candidates:
-        runs = split_runs(anchors, ratio)
-        errors = [abs(a.media_time - r.media_time(a.sub_time)) for r in runs for a in r.anchors]
-        # An anchor counts where its run's line puts it, not where the run kept
-        # it: split_runs follows a slow drift, so a wrong ratio keeps every anchor.
-        explained = sum(e <= RUN_TOLERANCE for e in errors)
-        spread = sum(errors)
-        # Each extra cut must pay for itself with anchors it explains; the mean
-        # spread is coarsened so that noise in hand-made cue times can't pick a ratio.
-        score = (explained - 3 * max(0, len(runs) - 1), -round(spread / max(1, explained) / 0.05))
-        if best is None or score > best[0]:
-            best = (score, ratio, runs)
-    return best[1], best[2]
-
-
-def _fitted_ratio(anchors):
-    """Theil-Sen-like slope over widely spaced anchor pairs (robust to cuts)."""
-    if len(anchors) < 20:
-        return None
-    step = max(1, len(anchors) // 200)
-    sample = anchors[::step]
-    half = len(sample) // 2
-    slopes = []
-    for a, b in zip(sample[:half], sample[half:]):
-        span = b.sub_time - a.sub_time
-        if span > 10:
-            slopes.append((b.media_time - a.media_time) / span)
-    return median(slopes) if slopes else None
 
 
 def cue_edges(runs, anchors, words, cues, sub_times):
