@@ -16,7 +16,7 @@ import secrets
 import sys
 from pathlib import Path
 
-from bench import compose, report
+from bench import compose, metrics, report
 from bench.align import _public, add_method_arguments, aggregate, chosen_methods, print_aggregate, run_case
 
 PASS_WITHIN = 95.0               # % of cues in the media within 100 ms for a case to pass
@@ -109,6 +109,11 @@ def summary_lines(results):
                         for r in results for row in r["methods"] if row["method"] == method)
             line += f", cut count right in {right}/{len(rows)}"
         lines.append(line)
+        pooled = metrics.pooled([row["_rows"] for row in rows if row["ok"]], flags=method == "srtmedia")
+        lines.append(f"  pooled: {pooled['start']['within_pct']}% of {pooled['present']} in-media cues within "
+                     f"100 ms, median {pooled['start']['median_ms']} ms, p95 {pooled['start']['p95_ms']} ms "
+                     f"(issue 10 targets: 0 crashes, >=99 %, no case under 95 %, median <=15 ms, "
+                     f"cut count right in >=98 % of cases)")
         seeds = " ".join(str(seed) for seed, _ in failed)
         lines.append(f"  failed seeds ({len(failed)}): {seeds or 'none'}")
         lines += [f"    {seed}: {'; '.join(why)}" for seed, why in failed]
