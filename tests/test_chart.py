@@ -67,9 +67,9 @@ def test_svg_is_an_image_with_a_label_cues_cut_and_speech():
     assert sum(1 for t in titles if t.startswith("speech ")) == 4
 
 
-def test_chart_data_puts_segments_in_media_time():
+def test_chart_data_puts_segments_in_media_time_from_the_media_start():
     data = chart_data(CUT)
-    assert data["segments"] == [[(-2.4, -2.4), (57.6, -2.4)], [(74.6, 14.6), (106.1, 14.6)]]
+    assert data["segments"] == [[(0.0, -2.4), (57.6, -2.4)], [(74.6, 14.6), (106.1, 14.6)]]
     assert describe(data).startswith("Timing chart: shift applied to each of 5 cues across 1:50.0 of media")
 
 

@@ -2,7 +2,9 @@
 
 export type TaskState = "pending" | "processing" | "completed" | "failed" | "cancelled";
 export type Stage = "queued" | "transcribing" | "processing_llm" | "aligning" | "completed";
-export type ExportFormat = "json" | "srt" | "vtt" | "txt" | "md";
+export type SubtitleFormat = "srt" | "vtt" | "ass" | "ssa";
+/** "subtitles" is the corrected subtitles in the format that was uploaded (TaskStatus.subtitles_format). */
+export type ExportFormat = "json" | SubtitleFormat | "txt" | "md" | "subtitles";
 
 /** RFC 9457 problem details, with the API's extension members. */
 export interface Problem {
@@ -32,6 +34,30 @@ export interface TaskStatus {
   error_code?: string;
   /** A signed, expiring link to the uploaded media for a player; absent once the files are deleted. */
   media_url?: string;
+  /** The uploaded files' names as the client sent them: for display only, escape them. */
+  subtitles_name?: string;
+  media_name?: string;
+  /** The uploaded subtitles' format; format "subtitles" answers in it. */
+  subtitles_format?: SubtitleFormat;
+  /** Seconds of media, once processed. */
+  media_duration?: number;
+  /** The spoken language, when given with the upload or known from the run. */
+  language?: string;
+  /** Completed tasks: what the run changed in the timing. */
+  summary?: TimingSummary;
+}
+
+/** A jump in the timing: at media second `at` the shift changes by `shift` (> 0: a break in the media). */
+export interface Cut { at: number; subtitle_at: number; shift: number }
+
+export interface TimingSummary {
+  offset: number;
+  ratio: number;
+  cuts: Cut[];
+  cues: number;
+  /** Cues whose start moved 0.1 s or more. */
+  cues_moved: number;
+  cues_not_found: number;
 }
 
 export interface TaskCreated {
@@ -52,7 +78,8 @@ export interface TranscriptResult {
   paragraphs: Paragraph[];
   cues: Cue[];
   timing: { offset: number; ratio: number; segments: Array<{ start: number; end: number; offset: number; ratio: number }> };
-  transcript: { words: Word[]; agreement: number; language: string };
+  /** speech: [start, end] media seconds where voice activity detection heard speech. */
+  transcript: { words: Word[]; agreement: number; language: string; speech?: Array<[number, number]> };
   media: { duration: number; format: string; streams: Array<Record<string, unknown>> };
   engine: Record<string, unknown>;
   warnings: string[];

@@ -25,9 +25,11 @@ def chart_data(result):
             for c in result.get("cues") or [] if c.get("start") is not None and c.get("original_start") is not None]
     segments = []
     for seg in (result.get("timing") or {}).get("segments") or []:
-        ends = [(seg["ratio"] * t + seg["offset"], (seg["ratio"] - 1) * t + seg["offset"])
-                for t in (seg["start"], seg["end"])]
-        segments.append(ends)
+        # Subtitle time before the media starts (a negative offset) is off the chart.
+        start = max(seg["start"], -seg["offset"] / seg["ratio"])
+        if start < seg["end"]:
+            segments.append([(seg["ratio"] * t + seg["offset"], (seg["ratio"] - 1) * t + seg["offset"])
+                             for t in (start, seg["end"])])
     speech = [tuple(region) for region in (result.get("transcript") or {}).get("speech") or []]
     summary = summarize(result)
     ends = [c["at"] for c in cues] + [p[0] for s in segments for p in s] + [e for _, e in speech]

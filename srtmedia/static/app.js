@@ -175,7 +175,7 @@ function confirmingButton(text, label, onConfirm) {
   const element = button(text, label, () => {
     if (element.dataset.armed) return onConfirm();
     element.dataset.armed = "1";
-    element.textContent = `${text}? Click again`;
+    element.textContent = `Confirm ${text.toLowerCase()}`;
     element.setAttribute("aria-label", `${label}: press again to confirm`);
   }, "secondary danger");
   element.addEventListener("blur", () => {

@@ -30,8 +30,11 @@ export function chartData(result, summary) {
     index: c.index, at: c.start, shift: c.start - c.original_start, found: c.found !== false,
     text: c.text, old: c.original_start, end: c.end,
   }));
-  const segments = (result.timing?.segments || []).map((s) => [s.start, s.end].map(
-    (t) => [s.ratio * t + s.offset, (s.ratio - 1) * t + s.offset]));
+  // Subtitle time before the media starts (a negative offset) is off the chart.
+  const segments = (result.timing?.segments || [])
+    .map((s) => ({ ...s, start: Math.max(s.start, -s.offset / s.ratio) }))
+    .filter((s) => s.start < s.end)
+    .map((s) => [s.start, s.end].map((t) => [s.ratio * t + s.offset, (s.ratio - 1) * t + s.offset]));
   const speech = result.transcript?.speech || [];
   const times = [...cues.map((c) => c.at), ...segments.flat().map((p) => p[0]), ...speech.map((r) => r[1])];
   const duration = Math.max(result.media?.duration || 0, ...times, 1);

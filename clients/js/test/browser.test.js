@@ -5,18 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
-import { ARTIFACTS, launchChromium, openPage as signedIn } from "../testkit/browser.js";
-import { jwtFor, scriptedSrt, silentWav, speakingTalks, startService, uniqueUser } from "../testkit/support.js";
+import { ARTIFACTS, openPage as signedIn, pageTestbed } from "../testkit/browser.js";
+import { jwtFor, scriptedSrt, silentWav, startService, uniqueUser } from "../testkit/support.js";
 
-let service, browser, talk;
-before(async () => {
-  talk = speakingTalks();
-  [service, browser] = await Promise.all([startService({ pipeline: "real", workers: 1 }), launchChromium()]);
-});
-after(async () => {
-  await browser?.close();
-  await service?.stop();
-});
+let testbed, service, browser, talk;
+before(async () => ({ service, browser, talk } = testbed = await pageTestbed()));
+after(() => testbed?.close());
 
 const openPage = (user, baseUrl = service.baseUrl) => signedIn(browser, baseUrl, user);
 

@@ -6,20 +6,14 @@ import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { after, before, test } from "node:test";
 
-import { ARTIFACTS, launchChromium, openPage } from "../testkit/browser.js";
-import { scriptedSrt, silentWav, speakingTalks, startService, uniqueUser } from "../testkit/support.js";
+import { ARTIFACTS, openPage, pageTestbed } from "../testkit/browser.js";
+import { scriptedSrt, silentWav, startService, uniqueUser } from "../testkit/support.js";
 
 const HOSTILE_NAME = "<img src=x onerror=window.pwned=1> cut talk.srt";
 
-let service, browser, talk;
-before(async () => {
-  talk = speakingTalks();
-  [service, browser] = await Promise.all([startService({ pipeline: "real", workers: 1 }), launchChromium()]);
-});
-after(async () => {
-  await browser?.close();
-  await service?.stop();
-});
+let testbed, service, browser, talk;
+before(async () => ({ service, browser, talk } = testbed = await pageTestbed()));
+after(() => testbed?.close());
 
 /** Drop files on `selector` as a person dragging them from a file manager would. */
 async function dropFiles(page, selector, files) {
@@ -159,7 +153,7 @@ test("at phone width and with the keyboard only: cancel an active task, then del
     const remove = row.getByRole("button", { name: "Delete long talk.srt" });
     await remove.focus();
     await page.keyboard.press("Enter");
-    assert.equal(await remove.textContent(), "Delete? Click again");   // asks once more
+    assert.equal(await remove.textContent(), "Confirm delete");   // asks once more
     await page.screenshot({ path: join(ARTIFACTS, "page-phone-delete.png"), fullPage: true });
     await page.keyboard.press("Enter");
     await row.waitFor({ state: "detached" });

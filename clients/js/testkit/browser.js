@@ -4,6 +4,8 @@ import { fileURLToPath } from "node:url";
 
 import { chromium } from "playwright-core";
 
+import { speakingTalks, startService } from "./support.js";
+
 export const ARTIFACTS = fileURLToPath(new URL("../../../test-artifacts/", import.meta.url));
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -30,4 +32,17 @@ export async function openPage(browser, baseUrl, user, viewport = { width: 1280,
   await page.fill("#user-id", user);
   await page.dispatchEvent("#user-id", "change");
   return { page, failures };
+}
+
+/** The spoken talks, a service running the real pipeline and Chromium: {talk, service, browser, close()}. */
+export async function pageTestbed() {
+  const talk = speakingTalks();
+  const [service, browser] = await Promise.all([startService({ pipeline: "real", workers: 1 }), launchChromium()]);
+  return {
+    talk, service, browser,
+    async close() {
+      await browser.close();
+      await service.stop();
+    },
+  };
 }
