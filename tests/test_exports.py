@@ -200,3 +200,12 @@ def test_format_for_path_refuses_unknown_extensions(path):
 def test_format_for_path_refuses_an_unknown_explicit_format():
     with pytest.raises(ValueError, match="unknown export format 'pdf'"):
         format_for_path("out.txt", explicit="pdf")
+
+
+def test_an_ssa_upload_comes_back_as_ssa_with_its_styles():
+    import pysubs2
+
+    ssa = pysubs2.SSAFile.from_string(STYLED).to_string("ssa")
+    written = export({"cues": retimed(2.0)}, "ssa", original=ssa)
+    assert subtitle_format(written) == "ssa" and "[V4 Styles]" in written and "Style: Sign,Georgia,28" in written
+    assert [(c.start, c.end) for c in parse_subtitles(written)] == [(3.0, 4.5), (5.0, 6.0)]
