@@ -59,7 +59,7 @@ def test_svg_is_an_image_with_a_label_cues_cut_and_speech():
     root = ET.fromstring(svg(CUT))
     assert root.get("role") == "img"
     label = root.get("aria-label")
-    assert label.startswith("Timing chart:") and "0:57.6 (+17.0 s)" in label and "1 cues not found" in label
+    assert label.startswith("Timing chart:") and "0:57.6 (+17.0 s)" in label and "1 cue not found" in label
     titles = [t.text for t in root.iter(f"{SVG}title")]
     assert "not found: <i>Not</i> & said\n0:52.4 \u2192 0:50.0" in titles  # escaped in the file, intact here
     assert len(list(root.iter(f"{SVG}circle"))) == 4

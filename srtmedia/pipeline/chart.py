@@ -46,7 +46,11 @@ def describe(data):
     s = data["summary"]
     cuts = ", ".join(f"{clock(c['at'])} ({c['shift']:+.1f} s)" for c in s["cuts"]) or "none"
     return (f"Timing chart: shift applied to each of {s['cues']} cues across {clock(data['duration'])} of media; "
-            f"offset {s['offset']:+.2f} s, cuts {cuts}, {s['cues_not_found']} cues not found in the audio.")
+            f"offset {s['offset']:+.2f} s, cuts {cuts}, {_count(s['cues_not_found'], 'cue')} not found in the audio.")
+
+
+def _count(n, noun):
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def ticks(low, high, count=6):

@@ -49,7 +49,7 @@ export function describe(data, summary) {
   const missing = data.cues.filter((c) => !c.found).length;
   const offset = summary ? `offset ${summary.offset > 0 ? "+" : ""}${summary.offset.toFixed(2)} s, ` : "";
   return `Timing chart: shift applied to each of ${data.cues.length} cues across ${clock(data.duration)} of media; `
-    + `${offset}cuts ${cuts || "none"}, ${missing} cues not found in the audio.`;
+    + `${offset}cuts ${cuts || "none"}, ${missing} cue${missing === 1 ? "" : "s"} not found in the audio.`;
 }
 
 /** Cue text without HTML tags or ASS override blocks, ASS line breaks as spaces: for reading. */

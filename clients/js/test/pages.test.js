@@ -49,7 +49,9 @@ test("a cut case dropped on the page: the timing chart shows the cut where it is
     const label = await chart.getAttribute("aria-label");
     const cut = label.match(/cuts (\d+):(\d\d\.\d) \(\+(\d+\.\d) s\)/);
     assert.ok(cut, label);
-    assert.match(label, /^Timing chart: shift applied to each of 6 cues/);
+    assert.match(label, /^Timing chart: shift applied to each of 7 cues/);
+    assert.match(label, /, 1 cue not found in the audio\.$/);
+    assert.equal(await page.locator("#timing svg .cue.missing").count(), 1);
     const at = Number(cut[1]) * 60 + Number(cut[2]);
     assert.ok(Math.abs(at - talk.cut_at) < 1.0, `cut drawn at ${at} s, the break starts at ${talk.cut_at} s`);
     assert.ok(Math.abs(Number(cut[3]) - talk.break) < 0.3, `cut of ${cut[3]} s, the break lasts ${talk.break} s`);
@@ -81,6 +83,8 @@ test("a cut case dropped on the page: the timing chart shows the cut where it is
     await chart.focus();
     await page.keyboard.press("End");
     assert.match(await tip.textContent(), /^Then we can publish a transcript that people can read\./);
+    await page.keyboard.press("ArrowLeft");
+    assert.match(await tip.textContent(), /^Nobody ever says these seven words aloud\..*· not found in the audio$/);
     await page.keyboard.press("ArrowLeft");
     await page.keyboard.press("Enter");
     assert.ok(Math.abs((await playerTime(page)) - result.cues[4].start) < 0.3);

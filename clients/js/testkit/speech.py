@@ -3,7 +3,8 @@
 talk.wav with talk.srt, 1.5 s late as if the video had been edited, and the
 same subtitles as talk.ass with two styles and a positioned sign; cut.wav with
 cut.srt, where the media has a BREAK-second pause the subtitles know nothing
-of after the third phrase (an advert cut out of the subtitles' master).
+of after the third phrase (an advert cut out of the subtitles' master), and
+the subtitles have a line after the fifth phrase that nobody says.
 Prints the paths as JSON, with the break's length and where it starts in the media.
 """
 import json
@@ -22,6 +23,7 @@ from srtmedia.pipeline.media import SAMPLE_RATE  # noqa: E402
 LATE = 1.5
 BREAK = 6.0
 BREAK_AFTER = 3
+UNSPOKEN = "Nobody ever says these seven words aloud."
 
 
 def talk(phrases, late=0.0, break_after=None):
@@ -61,6 +63,8 @@ def main(folder):
         with open(paths[name], "w", encoding="utf-8") as out:
             out.write(text)
     audio, cues = talk(PHRASES, break_after=BREAK_AFTER)
+    end = cues[4][1]
+    cues.insert(5, (end + 0.05, end + 0.65, UNSPOKEN))
     write_wav(paths["cut.wav"], audio)
     with open(paths["cut.srt"], "w", encoding="utf-8") as out:
         out.write(srt_text(cues))
