@@ -1,8 +1,11 @@
 """The HTTP contract on fakeredis, with the job run in-process by run_task."""
 import os
 import re
+import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rq.job import JobStatus
 from service_support import (app, client, config, redis_client, service_config, srt_bytes, store,  # noqa: F401
                              submit, task_queue, upload, wav_bytes)
@@ -10,6 +13,7 @@ from service_support import (app, client, config, redis_client, service_config, 
 from srtmedia.app import create_app
 from srtmedia.ids import GLOBAL_ACTIVE_COUNT
 from srtmedia.tasks import run_task
+from srtmedia.uploads import display_name
 
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -308,3 +312,11 @@ def test_a_malformed_ass_upload_names_its_line(client):
     ass = open(os.path.join(os.path.dirname(__file__), "data", "subtitles", "styled.ass"), "rb").read()
     body = problem(submit(client, srt=ass + b"Dialogue: 0,0:00:0x.00,0:00:04.00,Sign,,0,0,0,,bad\n"), 400)
     assert body["line"] == 17 and body["detail"].startswith("Malformed ASS/SSA: line 17: bad timestamp")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_display_names_are_one_short_line_without_path_or_control_characters(filename):
+    name = display_name(filename)
+    assert len(name) <= 200 and "/" not in name and "\\" not in name
+    assert not any(unicodedata.category(ch).startswith("C") for ch in name)

@@ -414,3 +414,20 @@ def test_ass_without_dialogue_or_format_is_refused():
 def test_ass_cue_limit():
     with pytest.raises(LimitExceeded):
         parse_subtitles(ass_with(*["Dialogue: 0,0:00:01.00,0:00:02.00,Default,,0,0,0,,x"] * 3), max_cues=2)
+
+
+_ASS_PIECES = st.sampled_from(["Dialogue: ", "Comment: ", "Format: ", "0", ",", "0:00:01.00", "9:99:99.99", "x",
+                               "{\\i1}", "\\N", "[Events]", "[V4+ Styles]", ":", " ", "-->", "\ufeff", "\t"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(_ASS_PIECES, max_size=14).map("".join), max_size=12))
+def test_any_ass_script_reads_or_fails_with_a_clear_error(lines):
+    text = ass_with(*lines)
+    try:
+        cues = parse_subtitles(text)
+    except SubtitleError as exc:
+        assert str(exc) and (exc.line is None or 1 <= exc.line <= text.count("\n") + 1), exc
+    else:
+        assert cues and all(0 <= c.start <= c.end for c in cues)
+        assert all(text.split("\n")[c.line - 1].lower().startswith("dialogue") for c in cues)
