@@ -12,6 +12,7 @@ import os
 import time
 from datetime import datetime
 
+import redis
 from rq.job import JobStatus
 
 from srtmedia.folders import remove_task_files, stored_task_ids
@@ -48,8 +49,19 @@ def abandonment_reason(store, task_queue, task):
         started = job.started_at.timestamp() if job.started_at else time.time()
         if store.is_alive(task["task_id"]) or time.time() - started < config.heartbeat_ttl:
             return None
+        if _redis_restarted_within(store, config.heartbeat_ttl):
+            return None  # the heartbeat lapsed while Redis was down; a live horse beats again within the TTL
         return "The worker processing this task stopped."
     return f"The task's job ended without recording an outcome ({status})."
+
+
+def _redis_restarted_within(store, seconds):
+    """True when Redis started less than ``seconds`` ago (False where INFO is not served, as in fakeredis)."""
+    try:
+        uptime = store.redis.info("server").get("uptime_in_seconds")
+    except redis.exceptions.ResponseError:
+        return False
+    return uptime is not None and int(uptime) < seconds
 
 
 def _unqueued_for_long(store, job_id):

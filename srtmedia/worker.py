@@ -2,6 +2,7 @@
 import argparse
 import logging
 import os
+import time
 
 from redis import Redis
 from rq import Worker
@@ -28,6 +29,7 @@ class ServiceWorker(Worker):
         super().__init__(*args, **kwargs)
         self.store = TaskStore(self.connection, service_config)
         self.task_queue = TaskQueue(self.connection, service_config)
+        self.redis_lost_at = float("-inf")
 
     @property
     def dequeue_timeout(self):
@@ -40,6 +42,8 @@ class ServiceWorker(Worker):
 
     def reap(self):
         """One reaper round (skipped when another process ran one within the interval)."""
+        if time.monotonic() - self.redis_lost_at < self.store.config.heartbeat_ttl:
+            return  # heartbeats lapsed while we could not reach Redis either; give live horses time to beat
         try:
             outcome = reap(self.store, self.task_queue)
             if outcome:
@@ -55,6 +59,7 @@ class ServiceWorker(Worker):
             super().maintain_heartbeats(job, execution)
         except REDIS_DOWN as exc:
             log.warning("Redis unreachable while job %s runs (%s); its work horse keeps working", job.id, exc)
+            self.redis_lost_at = time.monotonic()
             return
         # A busy worker reaps too: when every worker is busy, nobody else would
         # notice the task of one that died.
