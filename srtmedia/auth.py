@@ -13,8 +13,8 @@ import secrets
 
 import jwt
 
-from srtmedia.errors import Problem
-from srtmedia.ids import USER_ID, user_from_header
+from srtmedia.errors import Problem, invalid_user, missing_user
+from srtmedia.ids import USER_ID
 
 MODES = ("header", "apikey", "jwt")
 APIKEYS = "auth:apikeys"
@@ -47,6 +47,16 @@ def authenticate(config, redis, headers, fallback_user=None):
     if user is None:
         raise unauthorized("Invalid API key.")
     return user
+
+
+def user_from_header(value):
+    """The caller's user id from X-User-ID; raises a 401 or 400 Problem."""
+    if value is None or not value.strip():
+        raise missing_user()
+    value = value.strip()
+    if not USER_ID.fullmatch(value):
+        raise invalid_user()
+    return value
 
 
 def _bearer(value):

@@ -5,6 +5,8 @@ from flask import current_app, json, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
+from srtmedia.ids import UnknownTaskId
+
 PROBLEM_TYPE = "application/problem+json"
 log = logging.getLogger(__name__)
 
@@ -48,10 +50,9 @@ def server_busy(retry_after):
 
 def problem_response(problem):
     """The Flask response for a Problem."""
-    from srtmedia.schemas import ProblemSchema
-
-    body = ProblemSchema().dump({"type": "about:blank", "title": problem.title, "status": problem.status,
-                                 "detail": problem.detail, "instance": request.path})
+    # The members of schemas.ProblemSchema (which documents them); built here so errors needs no schemas.
+    body = {"type": "about:blank", "title": problem.title, "status": problem.status,
+            "detail": problem.detail, "instance": request.path}
     body.update({k: v for k, v in problem.extensions.items() if v is not None})
     response = current_app.response_class(json.dumps(body), status=problem.status, mimetype=PROBLEM_TYPE)
     response.headers.update(problem.headers)
@@ -80,5 +81,6 @@ def _handle_unexpected(exc):
 def register_error_handlers(app):
     """Make every error answer application/problem+json."""
     app.register_error_handler(Problem, _handle_problem)
+    app.register_error_handler(UnknownTaskId, lambda exc: _handle_problem(task_not_found()))
     app.register_error_handler(HTTPException, _handle_http_exception)
     app.register_error_handler(Exception, _handle_unexpected)

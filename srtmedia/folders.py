@@ -6,6 +6,8 @@ import shutil
 from srtmedia.ids import split_task_id
 
 RESULT_NAME = "result.json"
+# The uploads as stored: fixed names, never the client's.
+SUBTITLES_NAME, MEDIA_NAME = "subtitles.srt", "media"
 
 
 def task_folder(data_dir, task_id):

@@ -2,8 +2,6 @@
 import re
 import uuid
 
-from srtmedia.errors import invalid_user, missing_user, task_not_found
-
 # The first character is alphanumeric so an id can never be "." or "..", which
 # matters because user ids name folders in the data directory.
 USER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")
@@ -12,14 +10,8 @@ TASK_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-
 GLOBAL_ACTIVE_COUNT = "global:active_tasks_count"
 
 
-def user_from_header(value):
-    """The caller's user id from X-User-ID; raises a 401 or 400 Problem."""
-    if value is None or not value.strip():
-        raise missing_user()
-    value = value.strip()
-    if not USER_ID.fullmatch(value):
-        raise invalid_user()
-    return value
+class UnknownTaskId(LookupError):
+    """A string that is not the id of any task (the HTTP layer answers 404)."""
 
 
 def new_task_id(user):
@@ -27,10 +19,10 @@ def new_task_id(user):
 
 
 def split_task_id(task_id):
-    """(user, uuid) of a well-formed task id; raises a 404 Problem otherwise."""
+    """(user, uuid) of a well-formed task id; raises UnknownTaskId otherwise."""
     user, sep, task_uuid = task_id.rpartition(":")
     if not sep or not USER_ID.fullmatch(user) or not TASK_UUID.fullmatch(task_uuid):
-        raise task_not_found()
+        raise UnknownTaskId(task_id)
     return user, task_uuid
 
 

@@ -5,7 +5,7 @@ import os
 from flask import Response
 
 from srtmedia.errors import Problem
-from srtmedia.folders import result_path, task_folder
+from srtmedia.folders import SUBTITLES_NAME, result_path, task_folder
 from srtmedia.schemas import TaskResultSchema
 from srtmedia.store import COMPLETED
 
@@ -56,7 +56,6 @@ def download_name(uploaded, fmt):
 def _uploaded_subtitles(data_dir, task_id):
     """The uploaded subtitles' text, or None once they are gone."""
     from srtmedia.pipeline.subtitles import decode_subtitle_bytes
-    from srtmedia.uploads import SUBTITLES_NAME
 
     try:
         with open(os.path.join(task_folder(data_dir, task_id), SUBTITLES_NAME), "rb") as source:

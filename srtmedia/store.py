@@ -3,6 +3,7 @@ import json
 import time
 from datetime import datetime, timezone
 
+from srtmedia import metrics, webhooks
 from srtmedia.ids import heartbeat_key, split_task_id, task_key, user_index_key
 from srtmedia.quotas import Quotas
 
@@ -103,8 +104,6 @@ class TaskStore:
         self.release(task_id)
         self.redis.delete(heartbeat_key(task_id))
         if changed:
-            from srtmedia import metrics, webhooks
-
             metrics.Metrics(self.redis).count("tasks_finished", status=status)
             webhooks.schedule(self, task_id)
         return changed

@@ -11,7 +11,7 @@ from srtmedia.quotas import ServerBusy, UserLimitReached
 from srtmedia.schemas import SubmitFormSchema, load
 from srtmedia.store import FINAL
 from srtmedia.uploads import MEDIA_FIELD, SUBTITLES_FIELD, check_media, check_subtitles, discard_body, receive
-from srtmedia.webhooks import check_target, new_state
+from srtmedia.webhooks import WebhookRefused, check_target, new_state
 
 
 class Submission:
@@ -80,7 +80,11 @@ class Submission:
         options = load(SubmitFormSchema(), form.to_dict())
         webhook_url = form.get("webhook_url", "").strip()
         if webhook_url:
-            self.store.update(self.task_id, webhook=new_state(check_target(webhook_url, config)))
+            try:
+                target = check_target(webhook_url, config)
+            except WebhookRefused as exc:
+                raise Problem(400, exc.detail) from exc
+            self.store.update(self.task_id, webhook=new_state(target))
         cues, fmt = check_subtitles(paths[SUBTITLES_FIELD], config.max_subtitle_bytes, config.max_cues)
         media = check_media(paths[MEDIA_FIELD], config.assumed_media_bytes_per_second)
         media["name"] = names[MEDIA_FIELD]

@@ -7,10 +7,10 @@ import unicodedata
 from werkzeug.formparser import FormDataParser
 
 from srtmedia.errors import Problem
+from srtmedia.folders import MEDIA_NAME, SUBTITLES_NAME
 from srtmedia.sniff import HEAD_BYTES, estimate_duration, media_kind
 
 SUBTITLES_FIELD, MEDIA_FIELD = "srt_file", "media_file"
-SUBTITLES_NAME, MEDIA_NAME = "subtitles.srt", "media"
 # Also bounds the parser's read buffer, which takes 64 KiB chunks: keep it well above that.
 MAX_FORM_FIELD_BYTES = 1024 * 1024
 MAX_FORM_PARTS = 32

@@ -12,30 +12,26 @@ import hashlib
 import hmac
 import ipaddress
 import json
-import logging
 import re
 import socket
 import time
-import urllib.error
-import urllib.request
 from urllib.parse import urlsplit
 
-from rq import Queue, Retry, get_current_job
+from rq import Queue, Retry
 from rq.serializers import JSONSerializer
 
-from srtmedia.config import Config
-from srtmedia.errors import Problem
+from srtmedia.status import TaskStatusSchema
 
-log = logging.getLogger(__name__)
-DELIVER_FUNCTION = "srtmedia.webhooks.deliver"
+DELIVER_FUNCTION = "srtmedia.delivery.deliver"
 SECRET_PREFIX = "whsec_"
 
 
-class WebhookRefused(Problem):
-    """A webhook_url the service will not call (a 400 problem)."""
+class WebhookRefused(ValueError):
+    """A webhook_url the service will not call (the API answers 400 with ``detail``)."""
 
     def __init__(self, detail):
-        super().__init__(400, f"webhook_url refused: {detail}")
+        self.detail = f"webhook_url refused: {detail}"
+        super().__init__(self.detail)
 
 
 def webhook_queue_name(config):
@@ -115,47 +111,8 @@ def schedule(store, task_id):
                          failure_ttl=config.result_ttl, description=f"webhook for {task_id}")
 
 
-class RetryableDelivery(Exception):
-    """The receiver failed in a way worth another try (5xx, timeout, connection)."""
-
-
-def deliver(task_id):
-    """RQ entry point: POST the task's status to its webhook; raise RetryableDelivery to retry."""
-    from srtmedia.store import FINAL, TaskStore
-
-    store = TaskStore(get_current_job().connection, Config.from_env())
-    task = store.get(task_id)
-    if not task or not task.get("webhook") or task["webhook"].get("delivered"):
-        return "nothing to do"
-    state = dict(task["webhook"])
-    body, headers = signed_request(store.config.webhook_secret, task)
-    outcome, error = None, None
-    try:
-        check_target(state["url"], store.config)  # again: DNS may have changed since the submit
-        request = urllib.request.Request(state["url"], data=body, headers=headers, method="POST")
-        with urllib.request.urlopen(request, timeout=store.config.webhook_timeout) as answer:
-            outcome = answer.status
-    except urllib.error.HTTPError as exc:
-        outcome = exc.code
-    except WebhookRefused as exc:
-        error = exc.detail
-    except OSError as exc:  # timeouts and connection faults
-        error = f"{type(exc).__name__}: {exc}"
-    state.update(attempts=state["attempts"] + 1, last_status=outcome, delivered=outcome is not None
-                 and 200 <= outcome < 300, last_error=error, last_attempt_at=time.time())
-    store.update(task_id, allowed=FINAL, webhook=state)
-    log.info("webhook attempt %s for %s: %s", state["attempts"], task_id, outcome or error,
-             extra={"task_id": task_id, "webhook_status": outcome})
-    retryable = (outcome is None and not error.startswith("webhook_url refused")) or (outcome or 0) >= 500
-    if retryable:
-        raise RetryableDelivery(f"attempt {state['attempts']} failed: {outcome or error}")
-    return state
-
-
 def signed_request(secret, task):
     """(body, headers) of a delivery: the status body, signed; the same message id on every retry."""
-    from srtmedia.schemas import TaskStatusSchema
-
     status = TaskStatusSchema().dump({k: v for k, v in task.items() if k != "webhook"})
     body = json.dumps(status, separators=(",", ":")).encode()
     message_id = "msg_" + hashlib.sha256(f"{task['task_id']}:{task['status']}".encode()).hexdigest()[:32]

@@ -7,7 +7,7 @@ from srtmedia.blueprints import current_user, owned_task, services, task_owner
 from srtmedia.errors import Problem
 from srtmedia.folders import task_folder
 from srtmedia.links import is_valid
-from srtmedia.uploads import MEDIA_NAME
+from srtmedia.folders import MEDIA_NAME
 
 bp = Blueprint("media", __name__)
 
