@@ -1,18 +1,19 @@
 """Speech with word timings from libespeak-ng, through ctypes.
 
-The synth callback hands over audio blocks together with events; a word
+The library is the one srtmedia.pipeline.espeak loads (the espeakng-loader
+wheel, else the system's), so the bench needs no apt step either. The synth
+callback hands over audio blocks together with events; a word
 event carries the sample index at which espeak starts that word.  That is
 the raw reference; ``bench.speech`` refines and verifies it against energy.
 """
 import ctypes
-import ctypes.util
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 
-# speak_lib.h constants (espeak-ng 1.51 ABI).
-_AUDIO_OUTPUT_SYNCHRONOUS = 2
+from srtmedia.pipeline import espeak
+
+# speak_lib.h constants (espeak-ng 1.51/1.52 ABI).
 _POS_CHARACTER = 1
 _CHARS_UTF8 = 1
 _EVENT_END_OF_LIST = 0
@@ -48,18 +49,15 @@ class WordEvent:
 
 
 class Espeak:
-    """One initialised libespeak-ng; ``synth`` is serialised by a lock."""
+    """The shared libespeak-ng with a synth callback; ``synth`` holds its lock."""
 
     def __init__(self):
-        name = ctypes.util.find_library("espeak-ng") or "libespeak-ng.so.1"
-        self._lib = ctypes.CDLL(name)
-        self.sample_rate = self._lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, None, 0)
-        if self.sample_rate <= 0:
-            raise RuntimeError("espeak_Initialize failed")
+        self._engine = espeak.shared()
+        self._lib = self._engine.lib
+        self.sample_rate = self._engine.sample_rate
         self._blocks, self._events = [], []
         self._callback = _Callback(self._on_synth)  # kept alive: C holds the pointer
         self._lib.espeak_SetSynthCallback(self._callback)
-        self._lock = threading.Lock()
 
     def _on_synth(self, wav, count, events):
         if count > 0:
@@ -75,9 +73,9 @@ class Espeak:
     def synth(self, text, voice="en-us", wpm=170, pitch=50):
         """Speak ``text``; return (int16 samples, [WordEvent]) at ``sample_rate``."""
         data = text.encode("utf-8")
-        with self._lock:
+        with self._engine.lock:
             self._blocks, self._events = [], []
-            if self._lib.espeak_SetVoiceByName(voice.encode()) != 0:
+            if not self._engine.set_voice(voice):
                 raise ValueError(f"espeak-ng has no voice {voice!r}")
             self._lib.espeak_SetParameter(_PARAM_RATE, int(wpm), 0)
             self._lib.espeak_SetParameter(_PARAM_PITCH, int(pitch), 0)

@@ -1,5 +1,4 @@
 """Fixtures shared by the pipeline tests: real speech made with espeak-ng."""
-import shutil
 import subprocess
 import wave
 
@@ -20,14 +19,17 @@ GAP = 0.7  # seconds of silence between phrases
 
 
 def synthesize(text, voice="en-us", speed=165):
-    """16 kHz mono float32 of ``text`` spoken by espeak-ng, silence trimmed."""
-    exe = shutil.which("espeak-ng")
-    if not exe:
-        pytest.skip("espeak-ng is not installed")
-    wav = subprocess.run([exe, "-v", voice, "-s", str(speed), "--stdout", text],
-                         capture_output=True, check=True).stdout
-    pcm = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", "-", "-ac", "1", "-ar", str(SAMPLE_RATE),
-                          "-f", "s16le", "-"], input=wav, capture_output=True, check=True).stdout
+    """16 kHz mono float32 of ``text`` spoken by libespeak-ng, silence trimmed."""
+    from srtmedia.pipeline import espeak
+
+    if not espeak.available():
+        pytest.skip("espeak-ng is not installed (pip install espeakng-loader)")
+    from bench.espeak import engine
+
+    raw, _events = engine().synth(text, voice=voice, wpm=speed)
+    pcm = subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "s16le", "-ar", str(engine().sample_rate),
+                          "-ac", "1", "-i", "-", "-ac", "1", "-ar", str(SAMPLE_RATE), "-f", "s16le", "-"],
+                         input=raw.astype("<i2").tobytes(), capture_output=True, check=True).stdout
     audio = np.frombuffer(pcm, np.int16).astype(np.float32) / 32768
     loud = np.flatnonzero(np.abs(audio) > 0.01)
     return audio[loud[0]:loud[-1] + 1]

@@ -5,14 +5,19 @@ audio to its words at 10 ms resolution. Pitfalls handled here: the default
 ``bestpath=True`` drops trailing words; hard chunks need a wider beam; every
 word needs a pronunciation (numbers are spelled out, unknown words get one from
 espeak-ng, or from their letters when espeak-ng is missing).
+
+Other languages are aligned on the same en-us acoustic model: espeak-ng gives
+each word's IPA in the subtitle's language and every phone is mapped to the
+nearest ARPAbet phone (cross-lingual alignment; bench/languages.py measures it).
+Such a word is a token ``"<language>:<word>"``, so a Spanish "once" never takes
+the English pronunciation.
 """
 import functools
 import re
-import shutil
-import subprocess
 
 import numpy as np
 
+from srtmedia.pipeline import espeak
 from srtmedia.pipeline.media import SAMPLE_RATE
 
 FRAME = 0.01  # PocketSphinx frame length in seconds
@@ -32,6 +37,17 @@ _IPA = [
     ("ɹ", "R"), ("r", "R"), ("s", "S"), ("ʃ", "SH"), ("t", "T"), ("θ", "TH"), ("ð", "DH"),
     ("v", "V"), ("w", "W"), ("z", "Z"), ("ʒ", "ZH"), ("ɾ", "D"), ("ʔ", "T"), ("x", "K"),
 ]
+# Phones of other languages, nearest en-us phone; they override _IPA (a, x, ɾ).
+_FOREIGN = [
+    ("tɕ", "CH"), ("dʑ", "JH"), ("ts", "T S"), ("dz", "D Z"), ("pf", "P F"), ("a", "AA"), ("ä", "AA"),
+    ("y", "UW"), ("ʏ", "UH"), ("ø", "ER"), ("œ", "ER"), ("ɵ", "AH"), ("ɤ", "AH"), ("ɯ", "UW"),
+    ("ɨ", "IH"), ("ɘ", "AH"), ("ɞ", "ER"), ("ɲ", "N Y"), ("ʎ", "L Y"), ("ɳ", "N"), ("ɴ", "NG"),
+    ("ɱ", "M"), ("β", "B"), ("ɣ", "G"), ("x", "HH"), ("χ", "HH"), ("ç", "HH"), ("ħ", "HH"),
+    ("ɦ", "HH"), ("ʕ", "HH"), ("ʁ", "R"), ("ʀ", "R"), ("ɾ", "R"), ("ɻ", "R"), ("ɐ", "AH"),
+    ("ɕ", "SH"), ("ʑ", "ZH"), ("ʂ", "SH"), ("ʐ", "ZH"), ("ʝ", "Y"), ("ɟ", "JH"), ("c", "K"),
+    ("q", "K"), ("ɫ", "L"), ("ɭ", "L"), ("ɬ", "L"), ("ʋ", "V"), ("ʈ", "T"), ("ɖ", "D"),
+]
+_FOREIGN_ALL = sorted(_FOREIGN + _IPA, key=lambda pair: -len(pair[0]))  # stable: _FOREIGN wins ties
 _LETTERS = {
     "a": "AE", "b": "B", "c": "K", "d": "D", "e": "EH", "f": "F", "g": "G", "h": "HH", "i": "IH",
     "j": "JH", "k": "K", "l": "L", "m": "M", "n": "N", "o": "AA", "p": "P", "q": "K", "r": "R",
@@ -39,12 +55,19 @@ _LETTERS = {
 }
 
 
-def ipa_to_arpabet(ipa):
-    """ARPAbet phones for an espeak-ng IPA string (stress and length marks ignored)."""
+def ipa_to_arpabet(ipa, foreign=False):
+    """ARPAbet phones for an espeak-ng IPA string (stress, length and tone marks ignored).
+
+    ``foreign``: the IPA is another language's, so its phones are mapped too.
+    """
+    # "(en)" ... "(es)": espeak-ng reads a stretch in another language (an
+    # English name in Spanish text); the phones are still what is said.
+    ipa = re.sub(r"\([a-z-]+\)", "", ipa)
     ipa = re.sub(r"[ˈˌ\-‿ ]", "", ipa)
+    table = _FOREIGN_ALL if foreign else _IPA
     phones, pos = [], 0
     while pos < len(ipa):
-        for symbol, arpa in _IPA:
+        for symbol, arpa in table:
             if ipa.startswith(symbol, pos):
                 phones.extend(arpa.split())
                 pos += len(symbol)
@@ -55,24 +78,43 @@ def ipa_to_arpabet(ipa):
 
 
 def letters_to_arpabet(word):
-    """A crude pronunciation from spelling, for when espeak-ng is not installed."""
+    """A crude pronunciation from spelling, for when espeak-ng is not installed.
+
+    A word with no Latin letter (a kanji espeak-ng cannot read) is one
+    syllable of any sound: its time is bounded by its neighbours.
+    """
     return " ".join(_LETTERS[c] for c in word if c in _LETTERS) or "AH"
 
 
-def espeak_pronunciations(words, voice="en-us"):
-    """IPA from espeak-ng for each word, or {} when espeak-ng is not installed."""
-    exe = shutil.which("espeak-ng") or shutil.which("espeak")
-    if not exe or not words:
+def espeak_pronunciations(words, language="en"):
+    """IPA from espeak-ng for each word in ``language``, or {} when espeak-ng is missing
+    or has no voice for it."""
+    if not words or not espeak.available():
         return {}
-    # One clause per line keeps the output lines in step with the input words.
-    text = "\n".join(f"{w}." for w in words)
-    try:
-        out = subprocess.run([exe, "-q", "--ipa", "-v", voice], input=text, capture_output=True,
-                             text=True, timeout=60, check=True).stdout
-    except (OSError, subprocess.SubprocessError):
+    voice = espeak.voice_for(language)
+    if voice is None:
         return {}
-    lines = [line.strip() for line in out.splitlines() if line.strip()]
-    return dict(zip(words, lines)) if len(lines) == len(words) else {}
+    return {w: ipa for w, ipa in zip(words, espeak.shared().ipa(words, voice)) if ipa}
+
+
+def reading_language(word, language):
+    """The language whose espeak-ng voice reads ``word``.
+
+    espeak-ng's Japanese voice reads only kana (a kanji comes out as the
+    English words "Chinese letter"), so a kanji is read by the Mandarin voice:
+    one syllable, near its on'yomi in length, a stand-in for the true reading.
+    """
+    if language.lower().startswith("ja") and any(_is_han(c) for c in word):
+        return "zh"
+    return language
+
+
+def _is_han(char):
+    return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf"
+
+
+def is_english(language):
+    return not language or language.lower().split("-")[0].split("_")[0] == "en"
 
 
 def spell_number(token):
@@ -92,8 +134,14 @@ def spell_number(token):
     return re.sub(r"[^a-z' ]", " ", spoken.lower())
 
 
-def tokens_for(word_key):
-    """Dictionary tokens for one normalised subtitle word (numbers spelled, hyphens split)."""
+def tokens_for(word_key, language="en"):
+    """Dictionary tokens for one normalised subtitle word.
+
+    English: numbers spelled, hyphens split. Another language: the whole word
+    as ``"<language>:<word>"`` (espeak-ng reads its numbers and hyphens).
+    """
+    if not is_english(language):
+        return [f"{language.lower()}:{word_key}"] if word_key else []
     out = []
     for part in re.split(r"[\s\-/]+", word_key):
         part = part.strip("'")
@@ -124,15 +172,21 @@ class ForcedAligner:
         base = self._decoder(BEAMS[0])
         missing = sorted({t for t in tokens if t not in self._known and base.lookup_word(t) is None})
         self._known.update(tokens)
-        if not missing:
-            return
-        ipa = espeak_pronunciations(missing)
-        for word in missing:
-            phones = ipa_to_arpabet(ipa[word]) if word in ipa else ""
-            phones = phones or letters_to_arpabet(word)
-            for beam in BEAMS:
-                self._decoder(beam).add_word(word, phones, True)
-            self.pronunciations_added += 1
+        by_language = {}
+        for token in missing:
+            language, _, word = token.partition(":") if ":" in token else ("en", "", token)
+            by_language.setdefault(reading_language(word, language), []).append((token, word))
+        for language, pairs in by_language.items():
+            ipa = espeak_pronunciations(sorted({w for _, w in pairs}), language)
+            foreign = not is_english(language)
+            for token, word in pairs:
+                phones = ipa_to_arpabet(ipa[word], foreign) if word in ipa else ""
+                self._add(token, phones or letters_to_arpabet(word))
+
+    def _add(self, token, phones):
+        for beam in BEAMS:
+            self._decoder(beam).add_word(token, phones, True)
+        self.pronunciations_added += 1
 
     def align(self, samples, tokens, offset=0.0):
         """Times ``[(start, end, score)]`` for ``tokens`` spoken in ``samples`` (int16).

@@ -1,0 +1,153 @@
+"""libespeak-ng through ctypes: pronunciations (IPA) of words in any language it speaks.
+
+The library and its voice data come from the ``espeakng-loader`` wheel when it
+is installed (pip alone is enough), else from the system (Debian's
+``libespeak-ng1``). ``SRTMEDIA_ESPEAK`` = ``pip`` or ``system`` forces one.
+espeak-ng keeps global state and is not thread-safe, so there is one
+``Espeak`` per process and every call into it holds ``Espeak.lock``.
+"""
+import ctypes
+import ctypes.util
+import functools
+import os
+import threading
+from dataclasses import dataclass
+
+# speak_lib.h (espeak-ng 1.51/1.52 ABI).
+AUDIO_OUTPUT_SYNCHRONOUS = 2
+_CHARS_UTF8 = 1
+_PHONEMES_IPA = 0x02
+_SYSTEM_NAMES = ("libespeak-ng.so.1", "libespeak-ng.dylib", "espeak-ng.dll")
+
+# Subtitle language codes (ISO 639-1, or 639-3 where there is none) whose
+# espeak-ng voice has another name; every other code is tried as it is.
+_VOICES = {"en": "en-us", "zh": "cmn", "yue": "yue", "nb": "nb", "no": "nb", "pt-br": "pt-br",
+           "fa": "fa", "he": "he", "iw": "he", "jw": "jv", "tl": "fil"}
+
+
+class EspeakMissing(RuntimeError):
+    """Neither the espeakng-loader wheel nor a system libespeak-ng could be loaded."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the library was found: ``kind`` is ``pip`` or ``system``."""
+
+    kind: str
+    library: str
+    data: str | None      # espeak-ng-data folder; None = the library's built-in default
+    version: str
+
+
+def pip_source():
+    """The library and data shipped by ``espeakng-loader``, or None when it is not installed."""
+    try:
+        import espeakng_loader
+    except ImportError:
+        return None
+    library, data = espeakng_loader.get_library_path(), espeakng_loader.get_data_path()
+    if not os.path.isfile(library):
+        return None
+    from importlib.metadata import version
+
+    return Source("pip", library, data, f"espeakng-loader {version('espeakng-loader')}")
+
+
+def system_source():
+    """Debian's (or any system's) libespeak-ng, or None when there is none."""
+    name = ctypes.util.find_library("espeak-ng")
+    for candidate in ([name] if name else []) + list(_SYSTEM_NAMES):
+        try:
+            ctypes.CDLL(candidate)
+        except OSError:
+            continue
+        return Source("system", candidate, None, "system libespeak-ng")
+    return None
+
+
+def find_source(prefer=None):
+    """The first of pip, system (or only ``prefer``) that is installed; raise EspeakMissing."""
+    prefer = prefer or os.environ.get("SRTMEDIA_ESPEAK", "")
+    finders = {"pip": (pip_source,), "system": (system_source,)}.get(prefer, (pip_source, system_source))
+    for find in finders:
+        source = find()
+        if source:
+            return source
+    raise EspeakMissing("espeak-ng is not installed: pip install espeakng-loader "
+                        "(or apt-get install libespeak-ng1)")
+
+
+class Espeak:
+    """One initialised libespeak-ng."""
+
+    def __init__(self, source):
+        self.source = source
+        self.lib = ctypes.CDLL(source.library)
+        self.lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+        self.lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_int]
+        self.lib.espeak_Info.restype = ctypes.c_char_p
+        data = source.data.encode() if source.data else None
+        self.sample_rate = self.lib.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, data, 0)
+        if self.sample_rate <= 0:
+            raise EspeakMissing(f"espeak-ng could not start from {source.library} (data: {source.data})")
+        self.lock = threading.RLock()
+        self._voice = None
+
+    @property
+    def version(self):
+        return self.lib.espeak_Info(None).decode()
+
+    def set_voice(self, voice):
+        """Select ``voice``; False when espeak-ng has no such voice. Hold ``lock``."""
+        if voice != self._voice:
+            if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
+                return False
+            self._voice = voice
+        return True
+
+    def ipa(self, words, voice):
+        """IPA for each of ``words`` spoken with ``voice`` (``""`` where espeak-ng says nothing)."""
+        with self.lock:
+            if not self.set_voice(voice):
+                raise ValueError(f"espeak-ng has no voice {voice!r}")
+            return [self._phonemes(word) for word in words]
+
+    def _phonemes(self, text):
+        buffer = ctypes.create_string_buffer(text.encode("utf-8"))
+        pointer = ctypes.c_void_p(ctypes.addressof(buffer))
+        clauses = []
+        # One call per clause; the library moves the pointer on and sets it to NULL at the end.
+        while pointer.value:
+            out = self.lib.espeak_TextToPhonemes(ctypes.byref(pointer), _CHARS_UTF8, _PHONEMES_IPA)
+            if out:
+                clauses.append(out.decode("utf-8", "replace").strip())
+        return " ".join(c for c in clauses if c)
+
+
+@functools.lru_cache(maxsize=1)
+def shared():
+    """The process-wide Espeak; raise EspeakMissing when there is no library."""
+    return Espeak(find_source())
+
+
+def available():
+    """True when a libespeak-ng can be loaded."""
+    try:
+        shared()
+    except (EspeakMissing, OSError):
+        return False
+    return True
+
+
+def voice_for(language):
+    """The espeak-ng voice for a language code (``es``, ``zh``, ``pt-BR``), or None if it has none."""
+    if not language:
+        return None
+    code = language.lower().replace("_", "-")
+    candidates = [_VOICES.get(code, code), code.split("-")[0]]
+    engine = shared()
+    with engine.lock:
+        for voice in candidates:
+            if engine.set_voice(voice):
+                return voice
+    return None
