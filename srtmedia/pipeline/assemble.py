@@ -1,6 +1,7 @@
 """Build the result dict from what the three stages found (see docs/pipeline.md)."""
 from srtmedia import __version__
 from srtmedia.pipeline import sync
+from srtmedia.pipeline.scripts import join_words
 
 
 def build_result(cues, words, document, alignment, transcript, media, engine, warnings):
@@ -59,7 +60,7 @@ def _paragraphs(document, words, times):
             "index": len(paragraphs),
             "start": built[0]["start"],
             "end": max(s["end"] for s in built),
-            "text": " ".join(s["text"] for s in built),
+            "text": join_words(s["text"] for s in built),
             "sentences": built,
             "cue_indices": sorted({words[i].cue_index for i in ids}),
         })

@@ -1,6 +1,8 @@
 """Plain data the stages pass to each other."""
 from dataclasses import dataclass, field
 
+from srtmedia.pipeline.scripts import join_words
+
 
 @dataclass
 class Cue:
@@ -44,7 +46,7 @@ class Sentence:
 
     @property
     def text(self):
-        return " ".join(t.text for t in self.tokens)
+        return join_words(t.text for t in self.tokens)
 
 
 @dataclass

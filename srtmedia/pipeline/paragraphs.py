@@ -2,6 +2,9 @@
 
 Sentences come from ``pysbd`` when the subtitles are punctuated, and from
 pauses between cues and speaker changes when they are not (auto-captions).
+pysbd has rules for 23 languages (``pysbd.languages.LANGUAGE_CODES``); text in
+any other language is split by its English rules, which still end a sentence
+at ``. ! ? …`` (and ``。！？`` ``؟`` ``।``) but know only English abbreviations.
 Paragraphs are chosen by dynamic programming over the sentence boundaries:
 each boundary earns points for a pause, a speaker change, a nearby sound tag
 and a topic shift (TextTiling-style lexical cohesion), within size bounds.
@@ -11,9 +14,11 @@ from collections import Counter
 from dataclasses import dataclass
 
 import pysbd
+from pysbd.languages import LANGUAGE_CODES
 
 from srtmedia import __version__
 from srtmedia.pipeline.model import Document, Sentence, Token
+from srtmedia.pipeline.scripts import full_stop, is_unspaced, join_words
 from srtmedia.pipeline.text import ends_sentence, normalize
 
 SENTENCE_PAUSE = 0.8       # seconds between cues that end an unpunctuated sentence
@@ -27,8 +32,10 @@ TOPIC_DECAY = 0.7          # weight of a sentence one step further from the boun
 PYSBD_WINDOW = 250         # words per pysbd call: its cost grows faster than linearly
 
 _NO_BREAK_AFTER = {"mr", "mrs", "ms", "dr", "st", "prof", "mt", "jr", "sr", "vs", "no"}
+# Titles before a name in the languages pysbd splits after them (Spanish "Sr.", German "Hr.").
+_TITLES = {"mr", "mrs", "ms", "dr", "dra", "prof", "sr", "sra", "srta", "hr", "frl", "mme", "mlle"}
 _CONJUNCTIONS = {"and", "but", "so", "because", "then", "or", "which", "when", "while"}
-_CLOSERS = "\"'”’)]»"
+_CLOSERS = "\"'”’)]»」』）"
 _STOP_WORDS = frozenset("""
 a about above after again against all am an and any are as at be because been before being
 below between both but by can could did do does doing down during each few for from further
@@ -94,15 +101,14 @@ class BuiltinEngine:
     name = "builtin"
 
     def __init__(self, language="en"):
-        self.language = language
-        try:
-            self._segmenter = pysbd.Segmenter(language=language, clean=False)
-        except ValueError:  # a language pysbd lacks: English rules still split on . ? !
-            self._segmenter = pysbd.Segmenter(language="en", clean=False)
+        self.language = (language or "en").lower().replace("_", "-").split("-")[0]
+        self.rules = self.language if self.language in LANGUAGE_CODES else "en"
+        self._segmenter = pysbd.Segmenter(language=self.rules, clean=False)
 
     @property
     def engine_info(self):
-        return {"name": self.name, "model": f"pysbd {pysbd.__version__}", "version": __version__}
+        return {"name": self.name, "model": f"pysbd {pysbd.__version__}", "version": __version__,
+                "sentence_rules": self.rules}
 
     def build(self, words, cues, progress=None):
         """Sentences grouped into paragraphs for ``words``; every word placed once, in order."""
@@ -163,7 +169,7 @@ class BuiltinEngine:
         return starts
 
     def _segment(self, window):
-        text = " ".join(w.text for w in window)
+        text = join_words(w.text for w in window)
         ends, total = [], 0
         for w in window:
             total += len("".join(w.text.split()))
@@ -175,8 +181,9 @@ class BuiltinEngine:
         position = {end: i + 1 for i, end in enumerate(ends)}
         for chunk in chunks[:-1]:
             consumed += len("".join(chunk.split()))
-            if consumed in position and position[consumed] < len(window):
-                cuts.append(position[consumed])
+            cut = position.get(consumed)
+            if cut is not None and cut < len(window) and normalize(window[cut - 1].text) not in _TITLES:
+                cuts.append(cut)
         return cuts
 
 
@@ -200,7 +207,7 @@ def _runs(words):
 def _regex_starts(window):
     return [
         i + 1 for i in range(len(window) - 1)
-        if ends_sentence(window[i].text) and window[i + 1].text[:1].isupper()
+        if ends_sentence(window[i].text) and (window[i + 1].text[:1].isupper() or is_unspaced(window[i + 1].text[:1]))
         and normalize(window[i].text) not in _NO_BREAK_AFTER
     ]
 
@@ -213,9 +220,14 @@ def _pause_starts(run, timeline, punctuated):
         before, after = run[i - 1], run[i]
         if timeline.gap(before, after) < SENTENCE_PAUSE or normalize(before.text) in _NO_BREAK_AFTER:
             continue
-        if not punctuated or (before.text[-1:].isalnum() and _starts_capital(after.text)):
+        if not punctuated or (before.text[-1:].isalnum() and _may_start_sentence(after.text)):
             starts.add(i)
     return starts
+
+
+def _may_start_sentence(text):
+    """A capital, or a script without capitals (Chinese, Japanese)."""
+    return _starts_capital(text) or is_unspaced(text[:1])
 
 
 def _starts_capital(text):
@@ -280,7 +292,7 @@ def _terminate(text):
         return text
     body = text.rstrip(_CLOSERS)
     closers = text[len(body):]
-    return body.rstrip(",;:") + closers + "."
+    return body.rstrip(",;:、，：；") + closers + full_stop(body)
 
 
 def paragraph_starts(spans, timeline):

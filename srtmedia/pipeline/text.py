@@ -16,12 +16,15 @@ Decisions a reader needs to know:
 * A word broken at a hyphen across lines of one cue (``well-`` / ``known``) is
   joined into one word; ellipses that mark a sentence continuing into the next
   cue (``going to...`` / ``...the store``) are removed.
+* Text written without spaces (Chinese, Japanese) is one word per character
+  (see ``scripts``), so every character gets its own time.
 """
 import html
 import re
 import unicodedata
 
 from srtmedia.pipeline.model import SubWord
+from srtmedia.pipeline.scripts import split_unspaced
 
 NOTES = "♪♫♬♩"
 MUSIC_MARKER = "[MUSIC]"
@@ -39,7 +42,7 @@ _DASHES = {"-", "--", "‐", "‑", "–", "—", "―"}
 _ELLIPSIS = re.compile(r"(\.\.\.|…)$")
 _LEADING_ELLIPSIS = re.compile(r"^(\.\.\.|…)(?=\w)")
 _APOSTROPHES = str.maketrans({c: "'" for c in "’‘‛`´ʼ′"})
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+_SENTENCE_END = re.compile(r"[.!?…。！？؟।][\"'”’)\]」』）]*$")
 
 
 def strip_markup(text):
@@ -161,14 +164,18 @@ def _line_pieces(line):
     """(text, is_sound) for each word or sound tag of one line."""
     position = 0
     for match in _SOUND_TAG.finditer(line):
-        for word in line[position:match.start()].split():
-            yield word, False
+        yield from _words(line[position:match.start()])
         tag = " ".join(match.group().split())
         if _has_word_char(tag):
             yield tag, True
         position = match.end()
-    for word in line[position:].split():
-        yield word, False
+    yield from _words(line[position:])
+
+
+def _words(text):
+    for word in text.split():
+        for piece in split_unspaced(word):
+            yield piece, False
 
 
 def _join_ellipses(last, first):
