@@ -43,5 +43,9 @@ assert.ok(result.cues.every((cue) => cue.found), "every cue was found in the spe
 // The subtitles are 1.2 s late (tests/data/speech/README.md): the service must have moved them.
 assert.ok(Math.abs(result.timing.offset - -1.2) < 0.3, `offset ${result.timing.offset}, expected -1.2`);
 assert.match(await client.getResult(created.task_id, "srt"), /-->/);
+// rq-dashboard reads rq's own records: its JSON shows our workers and the queue the task went through.
+const dashboardJson = async (path) => (await fetch(`${baseUrl}/rq/0/data/${path}`, { headers: admin })).json();
+assert.ok((await dashboardJson("workers.json")).workers.length >= 1, "rq-dashboard lists the workers");
+assert.ok((await dashboardJson("queues.json")).queues.some((q) => q.name === "srtmedia"), "and the queue");
 console.log(`smoke: task ${created.task_id} completed through ${[...stages].join(", ")};`,
   `offset ${result.timing.offset} s; ${((Date.now() - started) / 1000).toFixed(1)} s from start`);
