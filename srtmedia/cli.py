@@ -37,7 +37,8 @@ def main():
                    "auto = the LLM when configured. [default: auto]")
 @click.option("--whisper-model", type=click.Path(file_okay=False),
               help="Folder of a CTranslate2 Whisper model to use instead of the bundled tiny.en.")
-@click.option("--language", help="Spoken language code given to the recogniser. [default: en]")
+@click.option("--language", help="Language of the subtitles and speech (ISO 639-1: es, de, zh...). "
+                                "[default: detected from the subtitle text]")
 @click.option("--no-word-timing", is_flag=True,
               help="Skip forced alignment: faster, word times from the recogniser (~0.1 s coarser).")
 @click.option("--max-cues", type=int, help="Refuse subtitle files with more cues. [default: 50000]")

@@ -4,19 +4,28 @@ from srtmedia.pipeline import sync
 from srtmedia.pipeline.scripts import join_words
 
 
-def build_result(cues, words, document, alignment, transcript, media, engine, warnings):
-    """The result: paragraphs, re-timed cues, timing model, transcript, media, engines."""
+def build_result(cues, words, document, alignment, transcript, media, engine, warnings,
+                 placed_by="words", timing=None, language=None):
+    """The result: paragraphs, re-timed cues, timing model, transcript, media, engines.
+
+    ``placed_by`` names how the found cues were placed: ``words`` (matched to
+    recognised words and aligned) or ``speech timing`` (from voice activity,
+    with ``timing`` the map it found); ``language`` is the result's language block.
+    """
     found = alignment.heard
     times = fill_times(alignment.words)
     spoken = [i for i, w in enumerate(words) if not w.sound]
+    by_words = placed_by == "words"
     return {
         "paragraphs": _paragraphs(document, words, times),
-        "cues": _cues(cues, words, times, found),
-        "timing": sync.describe(alignment.ratio, alignment.runs, max((c.end for c in cues), default=0.0)),
+        "cues": _cues(cues, words, times, found, placed_by),
+        "timing": timing or sync.describe(alignment.ratio, alignment.runs, max((c.end for c in cues), default=0.0)),
+        "language": language or {},
         "transcript": {
             "words": [{"text": w.text, "start": _r(w.start), "end": _r(w.end), "confidence": w.confidence}
                       for w in transcript.words],
-            "agreement": round(sum(found[i] for i in spoken) / len(spoken), 3) if spoken else 0.0,
+            # Subtitle words heard by the recogniser: none when the words did not place the cues.
+            "agreement": round(sum(found[i] for i in spoken) / len(spoken), 3) if spoken and by_words else 0.0,
             "matched_words": alignment.anchors,
             "language": transcript.language,
             "speech": [[_r(start), _r(end)] for start, end in transcript.speech],
@@ -78,7 +87,7 @@ def _sentence(sentence, times):
     return out
 
 
-def _cues(cues, words, times, found):
+def _cues(cues, words, times, found, placed_by):
     members = {}
     for w in words:
         members.setdefault(w.cue_index, []).append(w)
@@ -97,12 +106,14 @@ def _cues(cues, words, times, found):
             entry["start"], entry["end"] = times[ids[0]][0], max(times[i][1] for i in ids)
         else:  # a cue with no words at all keeps its place relative to its neighbours
             entry["start"], entry["end"] = None, None
+        entry["placed_by"] = placed_by if entry["found"] else None
         if not entry["found"]:
-            entry["not_found_reason"] = "its words were not heard in the audio"
+            entry["not_found_reason"] = ("its words were not heard in the audio" if placed_by == "words"
+                                         else "no speech where the timing of speech puts it")
         out.append(entry)
     _place_empty_cues(out)
     return [{k: entry[k] for k in ("index", "start", "end", "text", "original_start",
-                                   "original_end", "found") if k in entry}
+                                   "original_end", "found", "placed_by") if k in entry}
             | ({"not_found_reason": entry["not_found_reason"]} if "not_found_reason" in entry else {})
             for entry in out]
 

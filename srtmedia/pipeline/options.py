@@ -13,7 +13,7 @@ class Options(EnvSettings):
     """
 
     whisper_model: str = ""          # a CTranslate2 Whisper model folder; "" = bundled tiny.en
-    language: str = "en"
+    language: str = ""               # ISO 639-1 code of subtitles and speech; "" = detect from the subtitles
     text_engine: str = "auto"
     llm_base_url: str = ""
     llm_model: str = ""

@@ -1,10 +1,15 @@
 """run(): the three stages in order, with progress and cancellation."""
+import dataclasses
+import os
 from importlib.metadata import version
 
 from srtmedia.pipeline.errors import Cancelled, LimitExceeded, MediaError, SubtitleError
 from srtmedia.pipeline.options import Options
 
 STAGES = ("transcribing", "processing_llm", "aligning")
+# Below this share of spoken cues placed by their words, the words did not
+# match the speech (a translation, another language): speech timing places them.
+MIN_WORD_SHARE = 0.3
 
 
 def run(subtitles_path, media_path, options=None, progress=None, is_cancelled=None):
@@ -17,8 +22,9 @@ def run(subtitles_path, media_path, options=None, progress=None, is_cancelled=No
     from srtmedia.pipeline.align import align_words
     from srtmedia.pipeline.assemble import build_result
     from srtmedia.pipeline.llm import engine_for
+    from srtmedia.pipeline.language import subtitle_language
     from srtmedia.pipeline.media import SAMPLE_RATE, decode_audio, probe
-    from srtmedia.pipeline.speech import transcribe
+    from srtmedia.pipeline.speech_timing import align_by_speech
     from srtmedia.pipeline.subtitles import read_subtitles
     from srtmedia.pipeline.text import words_from_cues
 
@@ -37,6 +43,8 @@ def run(subtitles_path, media_path, options=None, progress=None, is_cancelled=No
     words = words_from_cues(cues)
     if not any(not w.sound for w in words):
         raise SubtitleError("the subtitles contain no spoken words to align")
+    language = subtitle_language(" ".join(w.text for w in words if not w.sound), options.language)
+    options = dataclasses.replace(options, language=language.code)
 
     report("transcribing", 0.0, "Reading the media")
     media = probe(media_path)
@@ -48,7 +56,8 @@ def run(subtitles_path, media_path, options=None, progress=None, is_cancelled=No
     audio = decode_audio(media_path, max_duration=options.max_duration,
                          expected_duration=media["duration"])
     checkpoint()
-    transcript = transcribe(audio, options, stage("transcribing"), cancelled)
+    known = recogniser_languages(options)
+    transcript = listen(audio, options, known, stage("transcribing"), cancelled)
     checkpoint()
     if not transcript.speech:
         raise MediaError(f"no speech was found in the media ({len(audio) / SAMPLE_RATE:.0f} s of "
@@ -61,14 +70,69 @@ def run(subtitles_path, media_path, options=None, progress=None, is_cancelled=No
                                   f"{len(document.paragraphs)} paragraphs")
 
     report("aligning", 0.0, "Matching subtitles to speech")
-    alignment = align_words(audio, words, cues, transcript, options, stage("aligning"), cancelled)
-    warnings = list(document.warnings) + alignment.warnings
-    if not alignment.runs:
-        warnings.append("the subtitles do not match the speech in the media: times were not changed")
-    engine = {**transcript.engine, "text": document.engine,
-              "aligner": {"name": "pocketsphinx forced alignment" if options.word_timing
-                          else "whisper word times", "version": version("pocketsphinx")}}
+    warnings = list(document.warnings)
+    alignment = None
+    if transcript.words:
+        alignment = align_words(audio, words, cues, transcript, options, stage("aligning"), cancelled)
+        warnings += alignment.warnings
+    by_words = alignment is not None and word_share(alignment, words) >= MIN_WORD_SHARE
+    if by_words:
+        aligner = {"name": "pocketsphinx forced alignment" if options.word_timing else "whisper word times",
+                   "version": version("pocketsphinx")}
+    else:
+        report("aligning", 0.5, "Placing the cues on the timing of speech")
+        warnings.append(why_speech_timing(language.code, known, alignment, words))
+        alignment = align_by_speech(audio, words, cues, transcript.speech)
+        aligner = {"name": "speech timing (voice activity against cue timing)", "version": None}
+    engine = {**transcript.engine, "text": document.engine, "aligner": aligner}
     result = build_result(cues, words, document, alignment, transcript,
-                          {k: media[k] for k in ("duration", "format", "streams")}, engine, warnings)
+                          {k: media[k] for k in ("duration", "format", "streams")}, engine, warnings,
+                          placed_by="words" if by_words else "speech timing",
+                          timing=None if by_words else alignment.timing,
+                          language={**language.as_dict(), "recogniser": sorted(known),
+                                    "speech_matched": by_words if transcript.words else None})
     report("aligning", 1.0, "Done")
     return result
+
+
+def recogniser_languages(options):
+    """The languages the configured Whisper model recognises (the bundled tiny.en: English)."""
+    from srtmedia.pipeline.speech import bundled_model_path, load_model
+
+    return set(load_model(options.whisper_model or bundled_model_path(),
+                          options.threads or os.cpu_count() or 1).supported_languages)
+
+
+def listen(audio, options, known, progress, cancelled):
+    """The Transcript: recognised words, or only where speech is when the recogniser lacks the language."""
+    from srtmedia.pipeline.speech import Transcript, detect_speech, transcribe
+
+    if options.language in known:
+        return transcribe(audio, options, progress, cancelled)
+    progress(0.02, "Detecting speech")
+    speech = detect_speech(audio, cancelled)
+    return Transcript(words=[], speech=speech, language=options.language, engine={
+        "asr": None, "vad": {"name": "silero-vad (faster-whisper)",
+                             "speech_seconds": round(sum(e - s for s, e in speech), 3)}})
+
+
+def word_share(alignment, words):
+    """Share of the cues with spoken words that their words placed in the audio."""
+    spoken, heard = {}, {}
+    for w in words:
+        if not w.sound:
+            spoken[w.cue_index] = spoken.get(w.cue_index, 0) + 1
+            heard[w.cue_index] = heard.get(w.cue_index, 0) + alignment.heard[w.id]
+    placed = sum(2 * heard[c] >= n for c, n in spoken.items())
+    return placed / len(spoken) if spoken and alignment.runs else 0.0
+
+
+def why_speech_timing(code, known, alignment, words):
+    """The warning that says why cues were placed from the timing of speech, not their words."""
+    if code not in known:
+        return (f"the subtitles are in {code!r}, which the recogniser does not know ({', '.join(sorted(known))}): "
+                "cues were placed from the timing of speech, not their words")
+    if alignment is None:
+        return "the recogniser heard no words in the speech: cues were placed from the timing of speech"
+    return (f"the subtitle words did not match the speech (a translation or another language: "
+            f"{word_share(alignment, words):.0%} of cues matched): cues were placed from the timing of speech")

@@ -1,0 +1,303 @@
+"""Timing from speech activity alone: the map from subtitle time to media time in any language.
+
+When the subtitle words cannot be matched to recognised words (a language
+the recogniser does not know, or a translation), the cues' own rhythm still
+says where they go: a cue belongs on speech, the gap between two cues on a
+pause. The map is piecewise linear and increasing, as in ``mapping``: one
+ratio for the file (among the usual frame-rate conversions) and an offset
+that is constant between cuts.
+
+For each candidate ratio a dynamic programme runs over the cues, in order,
+with the offsets on a grid as its states: a cue scores the seconds of speech
+it covers less the seconds of silence, where the offset puts it; changing
+offset between two cues costs ``SPLIT_COST`` seconds. The ratio whose best
+path scores most wins; each segment's offset is then refined to 10 ms. Where
+the offset drops at a cut (a stretch of media removed), the cues the media
+lacks would lie on top of their neighbours' speech: they are found as the
+stretch whose removal lets both sides fit best, and marked as not spoken.
+"""
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from srtmedia.pipeline.mapping import CANDIDATE_RATIOS, MIN_CUT
+
+FRAME = 0.01           # seconds per frame of the speech signal
+SILENCE_WEIGHT = 1.0   # a second of silence under a cue costs what a second of speech gains
+SPLIT_COST = 3.0       # seconds of net speech cover a change of offset must win back
+MAX_STATES = 20_000    # offsets on the grid of the global search (its step grows with the media)
+MIN_STEP = 0.1         # seconds between offsets on that grid
+REFINE_STEP = FRAME
+ORDER_SLACK = 0.3      # seconds a cue may overlap the one before it across a cut
+DROP_COST = 1.0        # seconds of net speech cover a cue left out is taken to lose
+MAX_DROPPED = 150      # most cues in a row the media may lack (a removed scene of several minutes)
+RATIO_COST = 0.3       # seconds of net speech cover a ratio other than 1 must win
+CLOSE_RATIO = 2 * SPLIT_COST  # coarse score within which a ratio is fitted in full
+MIN_COVER = 0.25       # share of a cue that must lie on speech for it to count as found
+SAME_OFFSET = 0.05     # neighbouring segments closer than this are one
+
+
+@dataclass
+class Segment:
+    """Cues ``first``..``last`` (inclusive), all at ``offset``: media = ratio * subtitle + offset."""
+
+    first: int
+    last: int
+    offset: float
+
+
+@dataclass
+class SpeechMap:
+    """What the search found: the ratio, the segments in cue order, and cues the media lacks."""
+
+    ratio: float
+    segments: list
+    dropped: set = field(default_factory=set)
+    score: float = 0.0
+
+    def offset_of(self, cue):
+        for segment in self.segments:
+            if segment.first <= cue <= segment.last:
+                return segment.offset
+        return self.segments[-1].offset
+
+    def media_time(self, cue, sub_time):
+        return self.ratio * sub_time + self.offset_of(cue)
+
+
+class SpeechSignal:
+    """Speech (+1) and silence (-SILENCE_WEIGHT) over media time, integrated for fast sums."""
+
+    def __init__(self, speech, duration):
+        frames = max(1, int(math.ceil(duration / FRAME)))
+        value = np.full(frames, -SILENCE_WEIGHT)
+        for start, end in speech:
+            value[max(0, int(round(start / FRAME))):max(0, int(round(end / FRAME)))] = 1.0
+        self.integral = np.concatenate([[0.0], np.cumsum(value) * FRAME])
+        self.frames = frames
+
+    def cumulative(self, t):
+        """The integral from 0 to ``t`` (array); before and after the media is silence."""
+        k = np.asarray(t) / FRAME
+        inside = np.clip(k, 0, self.frames)
+        # Linear between frames: the score of an offset between two frames is not a step.
+        below = np.minimum(inside.astype(np.int64), self.frames - 1)
+        value = self.integral[below] + (inside - below) * (self.integral[below + 1] - self.integral[below])
+        return value - SILENCE_WEIGHT * (k - inside) * FRAME
+
+    def cover(self, start, end):
+        """Net seconds of speech between ``start`` and ``end`` (arrays broadcast)."""
+        return self.cumulative(end) - self.cumulative(start)
+
+
+def fit_map(speech, spans, duration, ratios=CANDIDATE_RATIOS, split_cost=SPLIT_COST):
+    """The SpeechMap that best lays the cue ``spans`` [(start, end)] over ``speech`` [(start, end)].
+
+    Every ratio is searched on the coarse grid; those that come close to the
+    best there (neighbouring ratios drift apart by only a tenth of a second
+    in a few minutes) are fitted in full and compared at 10 ms.
+    """
+    if not spans:
+        return SpeechMap(1.0, [], set(), 0.0)
+    signal = SpeechSignal(speech, duration)
+    starts, ends = np.array([s for s, _ in spans]), np.array([max(s, e) for s, e in spans])
+    coarse = [(ratio, *_best_path(signal, ratio * starts, ratio * ends, duration, split_cost)) for ratio in ratios]
+    top = max(score for _, score, _, _ in coarse)
+    best = None
+    for ratio, score, segments, step in coarse:
+        if score < top - CLOSE_RATIO:
+            continue
+        found = _fit_ratio(signal, ratio, ratio * starts, ratio * ends, segments, step, split_cost)
+        # Neighbouring ratios fit a short file alike: the file is taken as not re-timed unless
+        # another ratio fits clearly better.
+        found.score -= 0.0 if ratio == 1.0 else RATIO_COST
+        if best is None or found.score > best.score:
+            best = found
+    # The ratio the trend of the cues' own offsets points to, if it is another candidate.
+    trend = best.ratio * (1 + _drift(signal, best.ratio * starts, best.ratio * ends, best, coarse[0][3]))
+    nearest = min(ratios, key=lambda r: abs(math.log(r / trend)))
+    if nearest != best.ratio:
+        ratio, _, segments, step = next(c for c in coarse if c[0] == nearest)
+        other = _fit_ratio(signal, ratio, ratio * starts, ratio * ends, segments, step, split_cost)
+        if other.score >= best.score - SPLIT_COST:
+            best = other
+    return best
+
+
+def _fit_ratio(signal, ratio, starts, ends, segments, step, split_cost):
+    """The SpeechMap at one ratio from its coarse segments: ordered, refined and scored at 10 ms."""
+    offsets = sorted({s.offset for s in _refine(signal, starts, ends, segments, step)})
+    placed = _ordered_path(signal, starts, ends, np.array(offsets), split_cost)
+    segments = []
+    for i, k in enumerate(placed):
+        if k >= 0 and not (segments and segments[-1].offset == offsets[k]):
+            segments.append(Segment(i, i, offsets[k]))
+        elif segments:
+            segments[-1].last = i
+    if not segments:
+        return SpeechMap(ratio, [Segment(0, len(starts) - 1, 0.0)], set(range(len(starts))), -math.inf)
+    segments[0].first = 0
+    dropped = {i for i, k in enumerate(placed) if k < 0}
+    segments = _merge(_refine(signal, starts, ends, segments, step, dropped))
+    kept = np.array([i not in dropped for i in range(len(starts))])
+    offsets = np.empty(len(starts))
+    for segment in segments:
+        offsets[segment.first:segment.last + 1] = segment.offset
+    score = (float(signal.cover(starts[kept] + offsets[kept], ends[kept] + offsets[kept]).sum())
+             - split_cost * (len(segments) - 1) - DROP_COST * len(dropped))
+    return SpeechMap(ratio, segments, dropped, score)
+
+
+def _offset_grid(starts, ends, duration):
+    """Offsets that put at least one cue inside the media, MIN_STEP apart or further."""
+    lo, hi = -float(ends.max()), duration - float(starts.min())
+    step = max(MIN_STEP, (hi - lo) / MAX_STATES)
+    return np.arange(lo, hi + step, step), step
+
+
+def _best_path(signal, starts, ends, duration, split_cost):
+    """(score, [Segment], grid step) of the best path over the offset grid, for cue spans already scaled."""
+    grid, step = _offset_grid(starts, ends, duration)
+    total = signal.cover(starts[0] + grid, ends[0] + grid)
+    jumps, sources = [], []
+    for i in range(1, len(starts)):
+        source = int(np.argmax(total))
+        jump = total[source] - split_cost
+        jumped = jump > total
+        total = np.where(jumped, jump, total) + signal.cover(starts[i] + grid, ends[i] + grid)
+        jumps.append(np.packbits(jumped))
+        sources.append(source)
+    state = int(np.argmax(total))
+    score = float(total[state])
+    path = [state]
+    for i in range(len(starts) - 1, 0, -1):
+        if np.unpackbits(jumps[i - 1], count=len(grid))[state]:
+            state = sources[i - 1]
+        path.append(state)
+    path.reverse()
+    segments = []
+    for i, state in enumerate(path):
+        if segments and path[i - 1] == state:
+            segments[-1].last = i
+        else:
+            segments.append(Segment(i, i, float(grid[state])))
+    return score, segments, step
+
+
+def _refine(signal, starts, ends, segments, step, dropped=()):
+    """Each segment's offset to REFINE_STEP: the median of its cues' own best offsets (see ``_centres``)."""
+    refined = []
+    for segment in segments:
+        members = [i for i in range(segment.first, segment.last + 1) if i not in dropped]
+        _, centres = _centres(signal, starts, ends, members, segment.offset, step)
+        offset = float(np.median(centres)) if len(centres) else segment.offset
+        refined.append(Segment(segment.first, segment.last, round(offset, 3)))
+    return refined
+
+
+def _centres(signal, starts, ends, members, offset, step):
+    """(cues, their own best offsets) for those of ``members`` that tell one, near ``offset``.
+
+    A cue covers its speech equally well over a range of offsets (its speech
+    is padded, its times are a subtitler's): the middle of that range is its
+    own best offset. A cue inside long speech fits anywhere and tells none;
+    the median of the rest is not pulled by a cue half outside the media or
+    timed badly by hand.
+    """
+    if not members:
+        return np.array([], dtype=np.int64), np.array([])
+    candidates = offset + np.arange(-2 * step, 2 * step + REFINE_STEP / 2, REFINE_STEP)
+    members = np.array(members)
+    scores = signal.cover(starts[members, None] + candidates, ends[members, None] + candidates)
+    best = scores >= scores.max(axis=1, keepdims=True) - FRAME / 2
+    telling = ~best.all(axis=1)
+    centres = (best[telling] * candidates).sum(axis=1) / best[telling].sum(axis=1)
+    return members[telling], centres
+
+
+def _drift(signal, starts, ends, speech_map, step):
+    """How much faster than the map's ratio the cues' own best offsets run (a slope; 0 when right).
+
+    Neighbouring frame-rate ratios differ by 0.1 %: a tenth of a second in a
+    few minutes, inside the padding of voice activity, so the cover of
+    speech hardly tells them apart; the trend of the cues' offsets does.
+    """
+    xs, ys = [], []
+    for segment in speech_map.segments:
+        members = [i for i in range(segment.first, segment.last + 1) if i not in speech_map.dropped]
+        cues, centres = _centres(signal, starts, ends, members, segment.offset, step)
+        if len(cues) >= 3:
+            xs.append(starts[cues] - starts[cues].mean())
+            ys.append(centres - np.median(centres))
+    if not xs:
+        return 0.0
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    inliers = np.abs(y) < 2 * step
+    spread = float((x[inliers] ** 2).sum())
+    return float((x[inliers] * y[inliers]).sum() / spread) if spread > 0 else 0.0
+
+
+def _merge(segments):
+    merged = []
+    for segment in segments:
+        if merged and abs(segment.offset - merged[-1].offset) < SAME_OFFSET:
+            merged[-1].last = segment.last
+        else:
+            merged.append(segment)
+    return merged
+
+
+def _ordered_path(signal, starts, ends, offsets, split_cost=SPLIT_COST):
+    """For each cue the index of its offset in ``offsets``, or -1 where the media lacks it.
+
+    The same programme as ``_best_path`` over a few offsets, but a cue may
+    never start before the end of the last cue placed ahead of it at another
+    offset: across a removed stretch, the cues the media lacks are left out
+    (each at the cost of ``DROP_COST``) instead of lying on their neighbours' speech.
+    """
+    n, m = len(starts), len(offsets)
+    cover = signal.cover(starts[:, None] + offsets, ends[:, None] + offsets)      # (cue, offset)
+    switch = np.where(np.eye(m, dtype=bool), 0.0, split_cost)                       # (from, to)
+    best = np.empty((n, m))
+    came = np.empty((n, m, 2), dtype=np.int64)                                        # (cue, offset) before
+    for j in range(n):
+        lo = max(0, j - MAX_DROPPED - 1)
+        # From cue i < j at offset a to cue j at offset b, dropping the cues between.
+        prior = best[lo:j, :, None] - switch[None] - DROP_COST * (j - 1 - np.arange(lo, j))[:, None, None]
+        late = (ends[lo:j, None, None] + offsets[None, :, None]
+                > starts[j] + offsets[None, None, :] + ORDER_SLACK) & (switch[None] > 0)
+        prior = np.where(late, -np.inf, prior)
+        alone = -DROP_COST * j                                                        # every cue before dropped
+        if prior.size:
+            flat = prior.reshape(-1, m)
+            k = np.argmax(flat, axis=0)
+            value = flat[k, np.arange(m)]
+            use = value > alone
+            came[j, :, 0] = np.where(use, lo + k // m, -1)
+            came[j, :, 1] = np.where(use, k % m, -1)
+            best[j] = np.where(use, value, alone) + cover[j]
+        else:
+            came[j] = -1
+            best[j] = alone + cover[j]
+    ending = best - DROP_COST * (n - 1 - np.arange(n))[:, None]
+    j, k = np.unravel_index(int(np.argmax(ending)), ending.shape)
+    placed = [-1] * n
+    while j >= 0:
+        placed[j] = int(k)
+        j, k = came[j, k]
+    return placed
+
+
+def cover_share(speech_signal, start, end):
+    """Share of [start, end] that is speech (0..1)."""
+    if end <= start:
+        return 0.0
+    net = float(speech_signal.cover(np.array(start), np.array(end)))
+    # net = speech - w * silence and speech + silence = length
+    return max(0.0, min(1.0, (net + SILENCE_WEIGHT * (end - start)) / ((1 + SILENCE_WEIGHT) * (end - start))))
+
+
+def cut_count(speech_map):
+    """Changes of offset big enough to be an edit rather than timing jitter."""
+    return sum(abs(b.offset - a.offset) >= MIN_CUT for a, b in zip(speech_map.segments, speech_map.segments[1:]))

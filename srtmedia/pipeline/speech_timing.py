@@ -1,0 +1,145 @@
+"""The ``aligning`` stage without words: cues placed from the timing of speech.
+
+Used when the subtitle words cannot be matched to recognised words (a
+language the recogniser does not know, or a translation). The map from
+``activity`` moves each cue; then a cue start that has exactly one speech
+onset near it (voice activity starting after a pause) is put on that onset,
+at the first frame whose sound rises clear of the pause. Words get times
+spread over their cue by characters: they were not heard one by one.
+"""
+import bisect
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from srtmedia.pipeline import activity
+from srtmedia.pipeline.media import SAMPLE_RATE
+from srtmedia.pipeline.model import TimedWord
+
+ONSET_REACH = 0.4     # seconds around a mapped cue start searched for its speech onset
+VAD_PAD = 0.06        # seconds of padding voice activity detection puts before speech
+HOP = 0.005           # seconds per energy frame
+RISE_DB = 12.0        # dB over the pause's floor where the sound of speech begins
+SPAN_DB = 35.0        # ... and no more than this under the loudest of its first 300 ms
+MIN_CUE = 0.3         # seconds a cue keeps after its start moved onto an onset
+PLACED_BY = "speech timing"
+
+
+@dataclass
+class CueTime:
+    start: float
+    end: float
+    found: bool
+    on_onset: bool = False    # the start was put on a speech onset
+
+
+@dataclass
+class SpeechAlignment:
+    """What the stage found; the fields ``assemble.build_result`` reads, as ``align.Alignment`` has."""
+
+    words: list               # TimedWord per subtitle word
+    ratio: float
+    runs: list
+    anchors: int
+    heard: list               # True for the words of cues found on speech
+    timing: dict
+    cue_times: list           # CueTime per cue
+    warnings: list = field(default_factory=list)
+
+
+def align_by_speech(audio, words, cues, speech):
+    """Time the cues of ``words`` from the ``speech`` regions of ``audio``; return a SpeechAlignment."""
+    duration = len(audio) / SAMPLE_RATE
+    spans = [(c.start, c.end) for c in cues]
+    speech_map = activity.fit_map(speech, spans, duration)
+    cue_times = place_cues(speech_map, spans, speech, duration, audio)
+    timed, heard = word_times(words, cues, cue_times)
+    return SpeechAlignment(timed, speech_map.ratio, [], 0, heard, describe(speech_map, cues), cue_times)
+
+
+def place_cues(speech_map, spans, speech, duration, audio=None):
+    """A CueTime per cue span: mapped, then its start put on its speech onset where unambiguous."""
+    signal = activity.SpeechSignal(speech, duration)
+    onsets = [start for start, _ in speech]
+    out, previous = [], -np.inf
+    for i, (start, end) in enumerate(spans):
+        at, until = speech_map.media_time(i, start), speech_map.media_time(i, max(start, end))
+        found = i not in speech_map.dropped and activity.cover_share(signal, at, until) >= activity.MIN_COVER
+        onset = unambiguous_onset(onsets, at) if found else None
+        if onset is not None and onset > previous:
+            sound = sound_onset(audio, onset) if audio is not None else onset + VAD_PAD
+            until = max(until, sound + MIN_CUE)
+            out.append(CueTime(round(sound, 3), round(until, 3), True, True))
+        else:
+            out.append(CueTime(round(at, 3), round(until, 3), found))
+        previous = out[-1].start
+    return out
+
+
+def unambiguous_onset(onsets, at, reach=ONSET_REACH):
+    """The one speech onset within ``reach`` of ``at``, or None when there are none or several."""
+    lo, hi = bisect.bisect_left(onsets, at - reach - VAD_PAD), bisect.bisect_right(onsets, at + reach - VAD_PAD)
+    return onsets[lo] if hi - lo == 1 else None
+
+
+def sound_onset(audio, vad_start):
+    """Where speech that voice activity detection starts at ``vad_start`` first sounds.
+
+    The first frame after the pause that rises RISE_DB over the pause's floor
+    and lies within SPAN_DB of the loudest of the next 300 ms.
+    """
+    hop = int(HOP * SAMPLE_RATE)
+    begin = max(0, int((vad_start - 0.2) * SAMPLE_RATE))
+    window = audio[begin:int((vad_start + VAD_PAD + 0.3) * SAMPLE_RATE)]
+    frames = len(window) // hop
+    if frames < 10:
+        return vad_start + VAD_PAD
+    level = 10 * np.log10(np.mean(window[:frames * hop].reshape(frames, hop).astype(np.float64) ** 2, axis=1) + 1e-12)
+    search = int((vad_start - begin / SAMPLE_RATE - 0.05) / HOP)
+    floor = np.percentile(level[:max(1, search)], 20)
+    threshold = max(floor + RISE_DB, level[search:].max() - SPAN_DB)
+    above = np.flatnonzero(level[search:] >= threshold)
+    return begin / SAMPLE_RATE + (search + above[0]) * HOP if len(above) else vad_start + VAD_PAD
+
+
+def word_times(words, cues, cue_times):
+    """TimedWords spread over each cue by characters, and whether each word's cue was found."""
+    members = {}
+    for w in words:
+        members.setdefault(w.cue_index, []).append(w)
+    timed, heard = [TimedWord(None, None, 0.0) for _ in words], [False] * len(words)
+    for cue_index, own in members.items():
+        place = cue_times[cue_index]
+        total = sum(len(w.text) + 1 for w in own) or 1
+        seen = 0
+        for w in own:
+            begin = place.start + (place.end - place.start) * seen / total
+            seen += len(w.text) + 1
+            finish = place.start + (place.end - place.start) * (seen - 1) / total
+            timed[w.id] = TimedWord(round(begin, 3), round(max(begin, finish), 3), 0.0)
+            heard[w.id] = place.found and not w.sound
+    return timed, heard
+
+
+def describe(speech_map, cues):
+    """The result's ``timing`` block, shaped as ``sync.describe``'s: segments in subtitle time.
+
+    Offsets closer than a cut (``mapping.MIN_CUT``) are reported as one segment.
+    """
+    sub_end = max((c.end for c in cues), default=0.0)
+    shown = []
+    for segment in speech_map.segments:
+        if shown and abs(segment.offset - shown[-1][2]) < activity.MIN_CUT:
+            shown[-1][1] = segment.last
+        else:
+            shown.append([segment.first, segment.last, segment.offset])
+    segments = []
+    for k, (first, last, offset) in enumerate(shown):
+        start = 0.0 if k == 0 else cues[first].start
+        end = sub_end if k == len(shown) - 1 else cues[shown[k + 1][0]].start
+        kept = [i for i in range(first, last + 1) if i not in speech_map.dropped]
+        segments.append({"start": round(start, 3), "end": round(max(start, end), 3), "offset": round(offset, 3),
+                         "ratio": round(speech_map.ratio, 6), "anchors": 0, "cues": len(kept)})
+    main = max(segments, key=lambda s: s["cues"], default={"offset": 0.0})
+    return {"offset": main["offset"], "ratio": round(speech_map.ratio, 6), "segments": segments,
+            "cuts": len(segments) - 1, "method": PLACED_BY}
