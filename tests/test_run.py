@@ -140,7 +140,7 @@ def test_cue_missed_by_whisper_after_a_break_is_not_put_on_the_advert(tmp_path):
 
 
 def test_decoder_loops_are_dropped_and_speech_left_without_words_is_found():
-    from srtmedia.pipeline.speech import RecognizedWord, drop_loops, unheard_speech
+    from srtmedia.pipeline.speech import RecognizedWord, drop_loops, heard_more, unheard_speech
 
     said = "so what can you do the most important thing is that the most important thing is that " \
            "the most important thing is that go to bed no no no".split()
@@ -149,3 +149,9 @@ def test_decoder_loops_are_dropped_and_speech_left_without_words_is_found():
     speech = [(0.0, 2.0), (2.5, 6.0), (6.2, 6.5), (7.0, 9.0)]
     heard = [RecognizedWord("hello", 0.4, 0.8, 0.9), RecognizedWord("again", 7.05, 7.4, 0.9)]
     assert unheard_speech(speech, heard) == [(2.5, 6.0)]  # too short a region is not worth a pass
+    # Two words in 7.6 s of speech: the recogniser skipped most of it.
+    sparse = [RecognizedWord("and", 19.5, 19.7, 0.5), RecognizedWord("mister", 20.1, 20.4, 0.5)]
+    assert unheard_speech([(13.9, 21.5)], sparse) == [(13.9, 21.5)]
+    again = [RecognizedWord(w, 14.0 + 0.4 * k, 14.3 + 0.4 * k, 0.9) for k, w in enumerate("every map is a set".split())]
+    assert [w.text for w in heard_more(sparse + heard, again, [(13.9, 21.5)])] == [
+        "hello", "again", "every", "map", "is", "a", "set"]

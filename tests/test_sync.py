@@ -130,3 +130,28 @@ def test_runs_take_in_the_unmatched_words_of_their_edge_cues():
     [(lead, lead_at, tail, tail_at)] = cue_edges([run], run.anchors, words, cues, times)
     assert (lead, tail) == (0, 7)
     assert lead_at == pytest.approx(11.0) and tail_at == pytest.approx(16.0)
+
+
+def test_runs_are_cut_where_the_media_between_anchors_is_not_their_words():
+    from srtmedia.pipeline.model import SubWord
+    from srtmedia.pipeline.sync import Run, split_at_unmatched
+
+    lines = ["the river bends", "a line nobody said", "and floods the plain", "every spring again"]
+    words = [SubWord(0, w, c) for c, line in enumerate(lines) for w in line.split()]
+    for k, w in enumerate(words):
+        w.id = k
+    keys = [w.text for w in words]
+
+    def pieces(heard, matched):
+        anchors = [Anchor(i, heard.index(keys[i]), 0.0, 0.0) for i in matched]
+        return [[a.sub for a in p.anchors] for p in split_at_unmatched([Run(anchors, 0.0, 1.0)], words, keys, heard)]
+
+    spoken = "the river bends and floods the plain every spring again".split()
+    # Cue 1 is not spoken: cut around it.
+    assert pieces(spoken, [0, 1, 2, 7, 8, 10, 11, 12]) == [[0, 1, 2], [7, 8, 10, 11, 12]]
+    # A line spoken without a cue between cues 2 and 3: cut there too.
+    extra = spoken[:7] + "then something else entirely".split() + spoken[7:]
+    assert pieces(extra, [0, 1, 2, 7, 8, 10, 11]) == [[0, 1, 2], [7, 8, 10], [11]]
+    # The recogniser missing a word or two is no reason to cut.
+    said = "the river bends a line nobody said and the plain every spring again".split()
+    assert pieces(said, [0, 1, 2, 3, 4, 5, 6, 7, 11, 12]) == [[0, 1, 2, 3, 4, 5, 6, 7, 11, 12]]

@@ -22,13 +22,13 @@ from srtmedia.pipeline.mapping import Words as MapWords
 from srtmedia.pipeline.mapping import find_map
 from srtmedia.pipeline.media import SAMPLE_RATE
 from srtmedia.pipeline.model import TimedWord
+from srtmedia.pipeline.onsets import Energy, snap_to_onsets
 from srtmedia.pipeline.text import normalize
 
 CHUNK_MIN = 6.0       # seconds: don't cut a chunk shorter than this
 CHUNK_MAX = 25.0      # seconds: forced alignment degrades on longer audio
 GAP_CUES = 3          # cues tried at each side of a cut
 GAP_SLACK = 0.6       # seconds around where a side's offset puts the tried cues
-PARKED = 0.25         # seconds a word may end before Whisper heard it start
 PARALLEL_AUDIO = 90.0  # seconds of chunk audio above which both cores align
 
 
@@ -71,10 +71,11 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
         return Alignment(estimated, ratio, runs, len(anchors), [False] * len(words))
     energy = Energy(audio, transcript.speech)
     tokens = [tokens_for(k) for k in keys]  # dictionary tokens per word, spelled once
-    plans = [plan_chunks(run, asr, energy, edges)
-             for run, edges in zip(runs, sync.cue_edges(runs, anchors, words, cues, sub_times))]
+    pieces = sync.split_at_unmatched(runs, words, keys, asr_keys)
+    plans = [plan_chunks(piece, asr, energy, edges)
+             for piece, edges in zip(pieces, sync.cue_edges(pieces, anchors, words, cues, sub_times))]
     chunks = [c for plan in plans for c in plan]
-    run_of = [run for run, plan in zip(runs, plans) for _ in plan]
+    run_of = [piece for piece, plan in zip(pieces, plans) for _ in plan]
     jobs = [(_samples(audio, c), _chunk_tokens(tokens, c), c.start) for c in chunks]
     results = _align_all(jobs, options) if options.word_timing else [None] * len(jobs)
     unaligned = []
@@ -89,9 +90,13 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
         report(0.1 + 0.8 * (k + 1) / len(chunks), f"Aligning chunk {k + 1}/{len(chunks)}")
     gap = Gap(audio, words, cues, keys, tokens, energy, asr, asr_keys)
     for k in range(len(plans) + 1 if options.word_timing else 0):
-        gap.place(timed, (runs[k - 1], plans[k - 1][-1]) if k > 0 else None,
-                  (runs[k], plans[k][0]) if k < len(plans) else None)
-    snap_to_onsets(timed, energy, {a.sub: asr[a.asr].start - sync.WHISPER_LAG for r in runs for a in r.anchors})
+        gap.place(timed, (pieces[k - 1], plans[k - 1][-1]) if k > 0 else None,
+                  (pieces[k], plans[k][0]) if k < len(plans) else None)
+    aligner = shared_aligner()
+    aligner.ensure_words([t[0] for t in tokens if t])  # one espeak-ng call for the words it lacks
+    first_phones = {i: aligner.first_phone(t[0]) for i, t in enumerate(tokens) if t}
+    snap_to_onsets(timed, energy, {a.sub: asr[a.asr].start - sync.WHISPER_LAG for r in runs for a in r.anchors},
+                   first_phones)
     report(1.0, "Word timings done")
     warnings = [fallback_warning(unaligned, words)] if unaligned and options.word_timing else []
     return Alignment(timed, ratio, runs, len(anchors), [w.start is not None for w in timed], warnings)
@@ -103,104 +108,6 @@ def fallback_warning(chunks, words):
     shown = ", ".join(map(str, cues[:10])) + (", ..." if len(cues) > 10 else "")
     return (f"forced alignment failed on {len(chunks)} stretch(es) of audio; the words of cue(s) {shown} "
             "have the recogniser's times (or their segment's offset), not exact ones")
-
-
-def snap_to_onsets(timed, energy, heard_at=None, reach=0.15):
-    """Move word starts that follow a pause onto the rise of the sound.
-
-    PocketSphinx often lets the leading silence eat the first phone of a word
-    after a pause, or stretches the word back over the pause; the energy rise
-    there is the better start. Words in running speech are left as aligned.
-    ``heard_at`` maps word indices to where Whisper heard them start.
-    """
-    heard_at = heard_at or {}
-    previous_end = 0.0
-    for k, word in enumerate(timed):
-        if word.start is None:
-            continue
-        # A short word glued to the end of the previous sentence while Whisper
-        # heard it after the pause: the next word has taken its sound.
-        pause = (energy.pause(word.end, heard_at[k]) if heard_at.get(k, 0.0) - word.end > PARKED
-                 else None)
-        if pause is not None:
-            _move_out_of_silence(timed, k, energy, since=pause)
-            previous_end = timed[k].end
-            continue
-        # After a pause, or where the word opens on silence (the aligner
-        # stretched it back over the pause instead of inserting one).
-        if word.start - previous_end >= 0.02 or k == 0 or energy.voiced(word.start, word.start + 0.05) < 0.5:
-            # Search to the word's end: a word stretched over the pause starts at its first sound.
-            onset = energy.onset(max(previous_end, word.start - reach), word.end)
-            if onset is not None and onset < word.end:
-                timed[k] = TimedWord(round(onset, 3), word.end, word.confidence)
-            elif energy.voiced(word.start, word.end) < 0.3:
-                _move_out_of_silence(timed, k, energy)
-        previous_end = timed[k].end
-
-
-def _move_out_of_silence(timed, k, energy, since=None):
-    """A word placed wholly in a pause belongs where the sound resumes, before the next word.
-
-    The aligner sometimes parks a short word in the silence and lets the next
-    word absorb its sound; the onset after the pause is where it was said.
-    """
-    word = timed[k]
-    after = next((j for j in range(k + 1, len(timed)) if timed[j].start is not None), None)
-    limit = timed[after].end if after is not None else word.end + 1.0
-    onset = energy.onset(word.start if since is None else since, limit)
-    if onset is None:
-        return
-    end = round(onset + (word.end - word.start), 3)
-    timed[k] = TimedWord(round(onset, 3), end, word.confidence)
-    if after is not None and timed[after].start < end:
-        nxt = timed[after]
-        timed[after] = TimedWord(end, max(end, nxt.end), nxt.confidence)
-
-
-class Energy:
-    """Frame energy in dB (10 ms frames) and a silence threshold for this file."""
-
-    FRAME = 160
-
-    def __init__(self, audio, speech=()):
-        self.speech = list(speech)  # VAD regions: music is loud but not speech
-        n = len(audio) // self.FRAME
-        frames = audio[: n * self.FRAME].reshape(n, self.FRAME)
-        # Audio shorter than a frame is one silent frame, not an empty array percentiles fail on.
-        self.db = 10 * np.log10(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-12) if n else np.full(1, -120.0)
-        loud, quiet = np.percentile(self.db, 90), np.percentile(self.db, 5)
-        self.threshold = min(max(quiet + 6, loud - 30), loud - 10)
-
-    def pause(self, lo, hi, width=0.05):
-        """Centre (s) of the quietest ``width`` window in [lo, hi] if it is silence, else None."""
-        a, b = max(0, int(lo * 100)), min(len(self.db), int(hi * 100))
-        w = max(1, int(width * 100))
-        if b - a < w:
-            return None
-        sums = np.convolve(self.db[a:b], np.ones(w) / w, mode="valid")
-        k = int(np.argmin(sums))
-        return (a + k + w / 2) / 100 if sums[k] < self.threshold else None
-
-    def onset(self, lo, hi):
-        """Start (s) of the first run of 3 voiced frames in [lo, hi] after a silent frame."""
-        a, b = max(0, int(round(lo * 100))), min(len(self.db), int(round(hi * 100)))
-        voiced = self.db[a:b] > self.threshold
-        for k in range(1, len(voiced) - 2):
-            if not voiced[k - 1] and voiced[k] and voiced[k + 1] and voiced[k + 2]:
-                return (a + k) / 100
-        return None
-
-    def speech_share(self, start, end):
-        """Share of [start, end] that voice activity detection called speech."""
-        if end <= start:
-            return 0.0
-        covered = sum(max(0.0, min(end, b) - max(start, a)) for a, b in self.speech)
-        return covered / (end - start)
-
-    def voiced(self, start, end):
-        """Share of the 10 ms frames in [start, end] louder than silence."""
-        frames = self.db[max(0, int(start * 100)):max(0, int(end * 100))]
-        return float(np.mean(frames > self.threshold)) if len(frames) else 0.0
 
 
 def plan_chunks(run, asr, energy, edges=None):

@@ -188,6 +188,12 @@ class ForcedAligner:
             self._decoder(beam).add_word(token, phones, True)
         self.pronunciations_added += 1
 
+    def first_phone(self, token):
+        """The first phone of ``token``'s pronunciation (ARPAbet), given one if it has none."""
+        self.ensure_words([token])
+        phones = self._decoder(BEAMS[0]).lookup_word(token)
+        return phones.split()[0] if phones else None
+
     def align(self, samples, tokens, offset=0.0):
         """Times ``[(start, end, score)]`` for ``tokens`` spoken in ``samples`` (int16).
 

@@ -8,7 +8,8 @@ they are anchors for the aligner, not final timings.
 Whisper tiny sometimes stops early inside a clip or loops on one phrase
 (typically where one voice gives way to another, as at an advert break), and
 the speech it skipped then has no anchors. So phrase loops are dropped and
-the speech that VAD heard but no word covers is recognised again on its own.
+the speech that VAD heard but (next to) no word covers is recognised again
+on its own.
 """
 import bisect
 import functools
@@ -20,7 +21,8 @@ from srtmedia.pipeline.media import SAMPLE_RATE
 
 # Whisper decodes windows of at most 30 s; VAD regions are packed up to this.
 MAX_CLIP = 28.0
-MIN_HOLE = 1.0     # seconds of speech with no word in them worth a second pass
+MIN_HOLE = 1.0     # seconds of speech with (next to) no word in them worth a second pass
+MIN_WORD_RATE = 0.4  # words a second under which the recogniser skipped speech (people say 2-3)
 LOOP_REPEATS = 3   # a phrase said this many times in a row is a decoding loop
 LOOP_MAX_WORDS = 8
 VAD_BLOCK = 600.0  # seconds of audio per VAD pass
@@ -124,8 +126,8 @@ def transcribe(audio, options, progress=None, is_cancelled=None):
     if holes:
         report(0.95, f"Recognising again {len(holes)} stretch(es) of speech with no words")
         # Alone in its clip, the skipped speech no longer follows the voice that derailed the decoder.
-        words = sorted(words + drop_loops(_recognise(model, audio, holes, options, cancelled, lambda end: None)),
-                       key=lambda w: w.start)
+        again = drop_loops(_recognise(model, audio, holes, options, cancelled, lambda end: None))
+        words = heard_more(words, again, holes)
     return Transcript(words=words, speech=speech, language=options.language, engine=engine)
 
 
@@ -152,14 +154,27 @@ def drop_loops(words):
 
 
 def unheard_speech(speech, words):
-    """VAD regions of at least MIN_HOLE seconds in which no recognised word starts."""
+    """VAD regions of at least MIN_HOLE seconds in which fewer than MIN_WORD_RATE words a second start."""
     starts = sorted(w.start for w in words)
     holes = []
     for start, end in speech:
-        k = bisect.bisect_left(starts, start - 0.1)
-        if end - start >= MIN_HOLE and (k == len(starts) or starts[k] > end):
+        heard = bisect.bisect_right(starts, end) - bisect.bisect_left(starts, start - 0.1)
+        if end - start >= MIN_HOLE and heard < MIN_WORD_RATE * (end - start):
             holes.append((start, end))
     return holes
+
+
+def heard_more(words, again, holes):
+    """``words`` with each hole's words taken from ``again`` where it heard more there."""
+    def inside(ws, hole):
+        return [w for w in ws if hole[0] - 0.1 <= w.start <= hole[1]]
+
+    for hole in holes:
+        old, new = inside(words, hole), inside(again, hole)
+        if len(new) > len(old):
+            dropped = {id(w) for w in old}
+            words = [w for w in words if id(w) not in dropped] + new
+    return sorted(words, key=lambda w: w.start)
 
 
 def _recognise(model, audio, speech, options, cancelled, progress):

@@ -17,6 +17,7 @@ WHISPER_LAG = 0.08       # Whisper word starts run late by about this much
 HEARD_ALIKE = 0.45
 MIN_HEARD_LETTERS = 8    # fewer recognised letters than this can't overrule anything
 CUE_REACH = 3.0          # seconds a cue's own words may lie from where its times put them
+EXTRA_WORDS = 3          # recognised words more than the subtitles have between two anchors: an unsubtitled line
 
 
 @dataclass
@@ -71,6 +72,37 @@ def estimate_word_times(words, cues):
             times[w.id] = cue.start + (cue.end - cue.start) * seen / total
             seen += len(w.text) + 1
     return times
+
+
+def split_at_unmatched(runs, words, keys, asr_keys):
+    """The runs cut where the media between two neighbouring anchors is not their subtitle words.
+
+    Between two anchors the recogniser may have heard clearly more words than
+    the subtitles have (a line spoken but not subtitled), or, for a whole
+    cue, nothing or quite other words (a line subtitled but not spoken). Forced alignment over such a
+    stretch puts the cue's words on the other speech, or squeezes them into a
+    pause; cut there, the words in between are placed (or not) a cue at a
+    time, like words at a cut. The pieces keep their segment's offset.
+    """
+    first_of, last_of = {}, {}
+    for w in words:
+        first_of.setdefault(w.cue_index, w.id)
+        last_of[w.cue_index] = w.id
+    pieces = []
+    for run in runs:
+        current = [run.anchors[0]]
+        for a, b in zip(run.anchors, run.anchors[1:]):
+            said = [keys[i] for i in range(a.sub + 1, b.sub) if keys[i]]
+            heard = asr_keys[a.asr + 1:b.asr]
+            whole_cue = any(first_of[c] > a.sub and last_of[c] < b.sub
+                            for c in range(words[a.sub].cue_index, words[b.sub].cue_index + 1))
+            if len(heard) - len(said) >= EXTRA_WORDS or (
+                    whole_cue and (len(heard) < len(said) / 2 or contradicts(said, heard))):
+                pieces.append(Run(current, run.offset, run.ratio))
+                current = []
+            current.append(b)
+        pieces.append(Run(current, run.offset, run.ratio))
+    return pieces
 
 
 def cue_edges(runs, anchors, words, cues, sub_times):

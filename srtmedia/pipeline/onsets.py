@@ -1,0 +1,240 @@
+"""Word starts on the sound of speech: frame energy, voicing, and the snap of starts after a pause.
+
+PocketSphinx often lets the leading silence eat the first phone of a word
+after a pause, or stretches the word back over the pause; the sound there is
+the better start. But not every sound before a word is the word: a reader's
+breath, a lip click or a music bed rise above silence too. So the start of a
+word after a pause is the sound that leads without a break into its first
+voiced frames (periodic, as vowels, nasals and voiced consonants are), and
+reaches back before them only as far as the word's first phone can: a few
+frames for a voiced phone, a fricative's length for an unvoiced one.
+"""
+import bisect
+
+import numpy as np
+
+from srtmedia.pipeline.model import TimedWord
+
+PARKED = 0.25         # seconds a word may end before Whisper heard it start
+RISE = 6.0            # dB over the pause's floor where a word's sound begins
+VOICING_LAG = 0.03    # seconds periodicity may be found after the voice begins (30 ms frames)
+SPAN = 25.0            # dB under the loudest of the word's first 200 ms where its sound begins
+VOICE_SPAN = 15.0     # dB under the loudest of the word a voiced frame of it may be
+VOICED_RISE = 10.0    # dB over that floor a voiced frame must be (a murmur under it is the bed)
+PERIODIC = 0.6        # normalised autocorrelation at the pitch period of a voiced frame
+PITCH_LAGS = (40, 256)  # samples at 16 kHz: 400 Hz down to 62.5 Hz
+LEAD_VOICED = 0.05    # seconds of sound before voicing a voiced first phone explains (a stop's burst)
+# ... and the unvoiced ones: a fricative's hiss, an aspiration or a burst.
+LEADS = {"S": 0.2, "SH": 0.2, "F": 0.2, "TH": 0.2, "CH": 0.15, "HH": 0.1, "P": 0.1, "T": 0.1, "K": 0.1}
+VAD_EARLY = 0.15      # seconds a word may start before voice activity detection's region does
+
+
+def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15):
+    """Move word starts that follow a pause onto the start of their speech.
+
+    Words in running speech are left as aligned. ``heard_at`` maps word
+    indices to where Whisper heard them start; ``first_phones`` to the first
+    phone of their pronunciation.
+    """
+    first_phones = first_phones or {}
+    heard_at = heard_at or {}
+    previous_end = 0.0
+    for k, word in enumerate(timed):
+        if word.start is None:
+            continue
+        # A short word glued to the end of the previous sentence while Whisper
+        # heard it after the pause: the next word has taken its sound.
+        pause = (energy.pause(word.end, heard_at[k]) if heard_at.get(k, 0.0) - word.end > PARKED
+                 else None)
+        if pause is not None:
+            _move_out_of_silence(timed, k, energy, since=pause)
+            previous_end = timed[k].end
+            continue
+        # After a pause, or where the word opens on silence (the aligner
+        # stretched it back over the pause instead of inserting one).
+        if word.start - previous_end >= 0.02 or k == 0 or energy.voiced(word.start, word.start + 0.05) < 0.5:
+            # Search to the word's end: a word stretched over the pause starts at its first sound.
+            lo = max(previous_end, word.start - reach)
+            onset = _speech_start(energy, lo, word, LEADS.get(first_phones.get(k), LEAD_VOICED))
+            if onset is not None and onset < word.end:
+                timed[k] = TimedWord(round(onset, 3), word.end, word.confidence)
+            elif energy.voiced(word.start, word.end) < 0.3:
+                _move_out_of_silence(timed, k, energy)
+        previous_end = timed[k].end
+
+
+def _speech_start(energy, lo, word, lead):
+    """Where a word after a pause starts: the rise of its sound out of silence, if that leads to its voice.
+
+    Returns None where no start can be told from the sound (the aligner's stands).
+    """
+    # Music or noise in the pause is loud, even periodic, but voice activity
+    # detection did not call it speech: the word starts in the speech region its end lies in.
+    in_speech = energy.speech_start(word.end) - VAD_EARLY
+    onset = energy.onset(max(lo, in_speech), word.end)
+    if onset is None:
+        return _start_over_sound(energy, max(lo, in_speech), word, lead)
+    found = energy.speech_onset(onset, word.end, lead)
+    if found and found[1] - lead > onset and energy.faint(onset, found[0], found[1]):
+        # A faint sound the first phone cannot explain before the voice: a
+        # breath, a click or the bed rising over silence, not the word.
+        return found[0]
+    return onset
+
+
+def _start_over_sound(energy, lo, word, lead):
+    """A word start where no silence precedes it (a music bed, noise): by its voice, or None."""
+    found = energy.speech_onset(lo, word.end, lead)
+    if found is None:
+        return None
+    onset, voiced_at = found
+    if voiced_at - lead <= word.start <= voiced_at:
+        # A start the first phone explains. Sound can hide a quiet first
+        # phone (an f, an h) from energy, not from the aligner, which heard it.
+        return None
+    if word.start > voiced_at or word.start < lo or energy.dips(word.start, onset):
+        # The aligner lost the first phone, or began before the speech, or on
+        # sound that a dip separates from the voice (the bed, a breath).
+        return onset
+    return None
+
+
+def _move_out_of_silence(timed, k, energy, since=None):
+    """A word placed wholly in a pause belongs where the sound resumes, before the next word.
+
+    The aligner sometimes parks a short word in the silence and lets the next
+    word absorb its sound; the onset after the pause is where it was said.
+    """
+    word = timed[k]
+    after = next((j for j in range(k + 1, len(timed)) if timed[j].start is not None), None)
+    limit = timed[after].end if after is not None else word.end + 1.0
+    onset = energy.onset(word.start if since is None else since, limit)
+    if onset is None:
+        return
+    end = round(onset + (word.end - word.start), 3)
+    timed[k] = TimedWord(round(onset, 3), end, word.confidence)
+    if after is not None and timed[after].start < end:
+        nxt = timed[after]
+        timed[after] = TimedWord(end, max(end, nxt.end), nxt.confidence)
+
+
+class Energy:
+    """Frame energy in dB (10 ms frames) and a silence threshold for this file."""
+
+    FRAME = 160
+
+    def __init__(self, audio, speech=()):
+        self.audio = audio
+        self.speech = list(speech)  # VAD regions: music is loud but not speech
+        self.speech_starts = [a for a, _ in self.speech]
+        n = len(audio) // self.FRAME
+        frames = audio[: n * self.FRAME].reshape(n, self.FRAME)
+        # Audio shorter than a frame is one silent frame, not an empty array percentiles fail on.
+        self.db = 10 * np.log10(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-12) if n else np.full(1, -120.0)
+        loud, quiet = np.percentile(self.db, 90), np.percentile(self.db, 5)
+        self.threshold = min(max(quiet + 6, loud - 30), loud - 10)
+
+    def pause(self, lo, hi, width=0.05):
+        """Centre (s) of the quietest ``width`` window in [lo, hi] if it is silence, else None."""
+        a, b = max(0, int(lo * 100)), min(len(self.db), int(hi * 100))
+        w = max(1, int(width * 100))
+        if b - a < w:
+            return None
+        sums = np.convolve(self.db[a:b], np.ones(w) / w, mode="valid")
+        k = int(np.argmin(sums))
+        return (a + k + w / 2) / 100 if sums[k] < self.threshold else None
+
+    def onset(self, lo, hi):
+        """Start (s) of the first run of 3 voiced frames in [lo, hi] after a silent frame."""
+        a, b = max(0, int(round(lo * 100))), min(len(self.db), int(round(hi * 100)))
+        voiced = self.db[a:b] > self.threshold
+        for k in range(1, len(voiced) - 2):
+            if not voiced[k - 1] and voiced[k] and voiced[k + 1] and voiced[k + 2]:
+                return (a + k) / 100
+        return None
+
+    def periodicity(self, a, b):
+        """Per 10 ms frame in [a, b) (frame indices): the autocorrelation peak at a pitch period, 0-1."""
+        width = 3 * self.FRAME  # 30 ms: two periods of the lowest pitch
+        starts = np.arange(a, b) * self.FRAME
+        starts = starts[starts + width <= len(self.audio)]
+        if not len(starts):
+            return np.zeros(b - a)
+        frames = self.audio[starts[:, None] + np.arange(width)].astype(np.float64)
+        frames -= frames.mean(axis=1, keepdims=True)
+        spectrum = np.fft.rfft(frames, 2 * width, axis=1)
+        correlation = np.fft.irfft(np.abs(spectrum) ** 2, axis=1)[:, :width]
+        lags = np.arange(*PITCH_LAGS)
+        # Unbiased: at lag L only width - L products are summed.
+        peak = (correlation[:, lags] * (width / (width - lags))).max(axis=1)
+        out = np.zeros(b - a)
+        out[:len(starts)] = np.where(correlation[:, 0] > 0, peak / np.maximum(correlation[:, 0], 1e-12), 0.0)
+        return out
+
+    def speech_onset(self, lo, hi, lead):
+        """(start, voicing start) (s) of the sound leading into the first voiced frames in [lo, hi], or None.
+
+        Voiced: three periodic frames, VOICED_RISE dB over the quietest frame
+        before them and within VOICE_SPAN dB of the loudest of the word (a
+        music bed is periodic too, but quieter than the voice over it). The
+        start: back from there while the sound stays RISE dB over that floor
+        and within SPAN dB of the voice (a breath with a pause after it is
+        left out), at most ``lead`` seconds.
+        """
+        a, b = max(0, int(round(lo * 100))), min(len(self.db), int(round(hi * 100)))
+        if b - a < 3:
+            return None
+        db = self.db[a:b]
+        floor, loudest = np.minimum.accumulate(db), self.db[a:b + 20].max()
+        voiced = ((self.periodicity(a, b) >= PERIODIC) & (db >= floor + VOICED_RISE)
+                  & (db >= loudest - VOICE_SPAN))
+        runs = voiced[:-2] & voiced[1:-1] & voiced[2:]
+        if not runs.any():
+            return None
+        v = int(np.argmax(runs))
+        # Sound means over the floor, and within SPAN dB of the word's voice:
+        # in a deep pause the floor alone would take in a murmur.
+        level = max(floor[v] + RISE, self.db[a + v:a + v + 20].max() - SPAN)
+        start, limit = v, max(0, v - int(round((lead + VOICING_LAG) * 100)))
+        while start > limit and db[start - 1] >= level:
+            start -= 1
+        return (a + start) / 100, (a + v) / 100
+
+    def dips(self, start, end):
+        """Whether the sound falls RISE dB under its level on both sides somewhere in [start, end]."""
+        a, b = max(0, int(round(start * 100))), min(len(self.db), int(round(end * 100)))
+        if b - a < 3:
+            return False
+        inside = self.db[a:b]
+        return bool(inside.min() + RISE <= min(inside[:2].max(), self.db[b:b + 3].max(initial=-120.0)))
+
+    def faint(self, start, end, voiced_at):
+        """Whether all of [start, end] is VOICE_SPAN dB under the voice at ``voiced_at``.
+
+        So are a breath, a click or a music bed before a word; the word's own
+        first syllable is about as loud as its voice.
+        """
+        a, b, v = (int(round(t * 100)) for t in (start, end, voiced_at))
+        a = max(0, a)
+        silent = np.flatnonzero(self.db[a:b] < self.threshold)
+        b = a + silent[0] if len(silent) else b  # the sound up to the pause after it
+        if b <= a:
+            return False
+        return bool(self.db[a:b].max() < self.db[v:v + 20].max(initial=-120.0) - VOICE_SPAN)
+
+    def speech_start(self, t):
+        """Start (s) of the voice activity region that holds ``t``, or -inf outside every one."""
+        k = bisect.bisect_right(self.speech_starts, t) - 1
+        return self.speech[k][0] if k >= 0 and t <= self.speech[k][1] else float("-inf")
+
+    def speech_share(self, start, end):
+        """Share of [start, end] that voice activity detection called speech."""
+        if end <= start:
+            return 0.0
+        covered = sum(max(0.0, min(end, b) - max(start, a)) for a, b in self.speech)
+        return covered / (end - start)
+
+    def voiced(self, start, end):
+        """Share of the 10 ms frames in [start, end] louder than silence."""
+        frames = self.db[max(0, int(start * 100)):max(0, int(end * 100))]
+        return float(np.mean(frames > self.threshold)) if len(frames) else 0.0

@@ -1,0 +1,58 @@
+"""Word starts after a pause land on the speech, not on a breath or a music bed."""
+import numpy as np
+import pytest
+
+from srtmedia.pipeline.media import SAMPLE_RATE
+from srtmedia.pipeline.model import TimedWord
+from srtmedia.pipeline.onsets import Energy, snap_to_onsets
+
+from conftest import synthesize
+
+
+def _seconds(t):
+    return np.zeros(int(t * SAMPLE_RATE), np.float32)
+
+
+def _breath(length=0.25, level=0.03, seed=0):
+    """Breath-like: band-limited noise with a swell, no pitch."""
+    rng = np.random.default_rng(seed)
+    noise = np.convolve(rng.standard_normal(int(length * SAMPLE_RATE)), np.ones(8) / 8, mode="same")
+    return (noise * np.hanning(len(noise)) * level / np.abs(noise).max()).astype(np.float32)
+
+
+def _hum(length, level=0.02):
+    """A quiet periodic tone, as a music bed is."""
+    t = np.arange(int(length * SAMPLE_RATE)) / SAMPLE_RATE
+    return (level * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+
+
+@pytest.mark.parametrize("gap", [0.08, 0.17])
+def test_a_breath_before_a_word_is_not_its_start(gap):
+    word = synthesize("Morning")
+    audio = np.concatenate([_seconds(1.0), _breath(), _seconds(gap), word, _seconds(0.5)])
+    said = 1.25 + gap
+    # The aligner took the breath for the word's first phone.
+    timed = [TimedWord(1.0, said + 0.4, 0.9)]
+    energy = Energy(audio, speech=[(0.95, said + len(word) / SAMPLE_RATE)])
+    snap_to_onsets(timed, energy, first_phones={0: "M"})
+    assert abs(timed[0].start - said) <= 0.03, (timed[0], said)
+
+
+def test_a_music_bed_in_the_pause_is_not_the_start():
+    word = synthesize("Good morning")
+    pause = _hum(1.0, level=0.01)
+    audio = np.concatenate([_seconds(0.5), pause, word, _seconds(0.5)])
+    # Voice activity detection heard speech only from the word on.
+    timed = [TimedWord(0.6, 1.9, 0.9)]
+    energy = Energy(audio, speech=[(1.44, 1.5 + len(word) / SAMPLE_RATE)])
+    snap_to_onsets(timed, energy, first_phones={0: "G"})
+    assert abs(timed[0].start - 1.5) <= 0.03, timed[0]
+
+
+def test_a_word_start_out_of_silence_is_the_rise_of_its_sound():
+    word = synthesize("Sunday")
+    audio = np.concatenate([_seconds(1.0), word, _seconds(0.5)])
+    timed = [TimedWord(1.06, 1.5, 0.9)]  # the pause ate the s
+    energy = Energy(audio, speech=[(0.95, 1.0 + len(word) / SAMPLE_RATE)])
+    snap_to_onsets(timed, energy, first_phones={0: "S"})
+    assert abs(timed[0].start - 1.0) <= 0.02, timed[0]
