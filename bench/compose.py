@@ -9,8 +9,11 @@ media"), the offset, frame-rate ratio, breaks and removed stretch of
 ``distort.Distortion``, a music bed under the speech and the codec.  Cases
 are cached under bench/cache/random/, keyed by seed and ``VERSION``.
 """
+import argparse
 import hashlib
 import json
+import subprocess
+import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -22,15 +25,17 @@ from bench.distort import (SPEECH_LEVEL, Distortion, cut_points, nearest, render
 from bench.speech import ProgrammeBuilder, paragraphs, sentence_pause, split_sentences
 from bench.subs import SrtCue, cue_text, format_srt, make_cues
 
-VERSION = 2                      # bump when generation changes: invalidates the cache
+VERSION = 3                      # bump when generation changes: invalidates the cache
 CACHE = corpus.CACHE / "random"
-HUMAN = Path(__file__).resolve().parent.parent / "tests" / "data" / "speech"
+ROOT = Path(__file__).resolve().parent.parent
+HUMAN = ROOT / "tests" / "data" / "speech"
 VOICES = ("en-us", "en-gb-x-rp", "en+f3", "en-us+m3", "en-gb-scotland")
 # subtitle = scale * original: subtitles made for a B fps master, media played at A ("A/B").
 RATIOS = {"25/24": 25 / 24, "24/25": 24 / 25, "23.976/25": 23.976 / 25, "25/23.976": 25 / 23.976,
           "30/29.97": 30 / 29.97, "29.97/30": 29.97 / 30, "24/23.976": 24 / 23.976,
           "23.976/24": 23.976 / 24}
-BREAKS = ("music", "noise", "speech", "voices")   # distort.filler_audio kinds
+# distort.filler_audio kinds; "voices" needs auditok (installed with ffsubsync).
+BREAKS = ("music", "noise", "speech", "voices")
 FORMATS = ("wav", "mp3", "ogg", "mp4", "m4a")
 SPEECH = (50.0, 120.0)           # seconds of reading per case, before distortions
 JUMP = 0.5                       # seconds: an offset change this large between cues is a cut
@@ -121,7 +126,7 @@ def draw(seed, speech=SPEECH):
         offset=round(float(rng.uniform(-15, 15)), 3) if rng.random() < 0.85 else 0.0,
         ratio=str(rng.choice(list(RATIOS))) if rng.random() < 0.6 else "1",
         lead=str(rng.choice(["silence", "music", "noise"])),
-        inserts=tuple((round(float(rng.uniform(0.1, 0.9)), 3), str(rng.choice(_breaks())),
+        inserts=tuple((round(float(rng.uniform(0.1, 0.9)), 3), str(rng.choice(BREAKS)),
                        round(float(rng.uniform(5, 30)), 1)) for _ in range(n_breaks)),
         removal=(round(float(rng.uniform(0.15, 0.75)), 3), round(float(rng.uniform(5, 20)), 1))
         if rng.random() < 0.35 else None,
@@ -133,11 +138,6 @@ def draw(seed, speech=SPEECH):
 
 def _fractions(rng, counts):
     return tuple(sorted(round(float(f), 3) for f in rng.uniform(0, 1, int(rng.choice(counts)))))
-
-
-def _breaks():
-    """Break kinds available here ("voices" needs auditok's recordings)."""
-    return [k for k in BREAKS if k != "voices" or audio.recorded_voice_files()]
 
 
 def _human_reading(rate):
@@ -288,4 +288,33 @@ def build(seed, root=CACHE, speech=SPEECH):
     """The case for ``seed``, generated unless already cached (a corpus.Case)."""
     recipe = draw(seed, speech)
     folder = Path(root) / f"{seed}-{recipe.key()}"
-    return corpus.Case(None, folder, corpus.cached(folder, lambda tmp: generate(recipe, tmp)))
+    return corpus.Case(None, folder, corpus.cached(folder, lambda tmp: _generate_apart(seed, speech, tmp)))
+
+
+def _generate_apart(seed, speech, folder):
+    """``generate`` in a new interpreter; returns the truth.
+
+    espeak-ng carries state from one utterance to the next (a sentence's
+    length moves by a few samples), so a case made after others would not be
+    the case its seed makes alone: each case gets a fresh engine.
+    """
+    cmd = [sys.executable, "-m", "bench.compose", str(seed), str(folder), "--speech", f"{speech[0]},{speech[1]}"]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"generating seed {seed} failed: {done.stderr.strip()[-2000:]}")
+    return json.loads((Path(folder) / "truth.json").read_text(encoding="utf-8"))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Write the case of one seed into a folder (used by build).")
+    ap.add_argument("seed", type=int)
+    ap.add_argument("folder")
+    ap.add_argument("--speech", default=f"{SPEECH[0]},{SPEECH[1]}", help="seconds of reading: MIN,MAX")
+    args = ap.parse_args(argv)
+    speech = tuple(float(v) for v in args.speech.split(","))
+    truth = generate(draw(args.seed, speech), Path(args.folder))
+    (Path(args.folder) / "truth.json").write_text(json.dumps(truth, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
