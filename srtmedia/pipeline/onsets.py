@@ -1,13 +1,15 @@
 """Word starts on the sound of speech: frame energy, voicing, and the snap of starts after a pause.
 
 PocketSphinx often lets the leading silence eat the first phone of a word
-after a pause, or stretches the word back over the pause; the sound there is
-the better start. But not every sound before a word is the word: a reader's
-breath, a lip click or a music bed rise above silence too. So the start of a
-word after a pause is the sound that leads without a break into its first
-voiced frames (periodic, as vowels, nasals and voiced consonants are), and
-reaches back before them only as far as the word's first phone can: a few
-frames for a voiced phone, a fricative's length for an unvoiced one.
+after a pause, or stretches the word back over the pause; the rise of the
+sound out of silence is the better start. But not every sound before a word
+is the word: a reader's breath, a lip click, a music bed. So only sound in a
+voice activity region counts; a rise that is faint (VOICE_SPAN dB under the
+voice) and lies further before the first voiced frames (periodic, as vowels,
+nasals and voiced consonants are) than the word's first phone reaches is not
+the word, whose start is then the sound leading into its voice; and where no
+silence precedes the word (a bed, noise), the aligner's start stands if the
+first phone explains it, since sound can hide a quiet f or h from energy.
 """
 import bisect
 

@@ -3,9 +3,11 @@
 An anchor is a subtitle word matched to a recognised word, ``(subtitle time,
 media time)``. A run is the anchors of one segment of the map (a stretch of
 media with no cut), where ``media = ratio * subtitle + offset`` holds; the
-map itself is found in ``mapping``. Also here: where a run's edge cues lie
-(``cue_edges``), whether the recogniser heard other words at a place
-(``contradicts``), and the result's ``timing`` block (``describe``).
+map itself is found in ``mapping``. Also here: cutting a run where the
+media between anchors is not their subtitle words (``split_at_unmatched``),
+where a run's edge cues lie (``cue_edges``), whether the recogniser heard
+other words at a place (``contradicts``), and the result's ``timing`` block
+(``describe``).
 """
 from dataclasses import dataclass
 from difflib import SequenceMatcher
