@@ -26,7 +26,7 @@ class _Event(ctypes.Structure):
     _fields_ = [
         ("type", ctypes.c_int),
         ("unique_identifier", ctypes.c_uint),
-        ("text_position", ctypes.c_int),  # 1-based byte offset into the text
+        ("text_position", ctypes.c_int),  # 1-based character offset into the text
         ("length", ctypes.c_int),
         ("audio_position", ctypes.c_int),  # ms
         ("sample", ctypes.c_int),          # sample index from the start of the call
@@ -41,9 +41,9 @@ _Callback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short),
 
 @dataclass
 class WordEvent:
-    """espeak's word-start event: byte span of the word in the text, and its sample."""
+    """espeak's word-start event: character span of the word in the text, and its sample."""
 
-    offset: int   # 0-based byte offset into the UTF-8 text
+    offset: int   # 0-based character offset into the text
     length: int
     sample: int
 

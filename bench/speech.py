@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.espeak import engine
+from srtmedia.pipeline.scripts import split_unspaced
 
 HOP_S = 0.005              # energy frame
 SILENT_DB = -34.0          # below the utterance's loudest frame = silence
@@ -106,8 +107,8 @@ def paragraphs(name):
 
 
 def split_sentences(paragraph):
-    """Sentences of a paragraph: split after . ! or ? followed by space."""
-    return [s for s in re.split(r"(?<=[.!?])\s+", paragraph.strip()) if s]
+    """Sentences of a paragraph: split after . ! ? (or 。！？) followed by space."""
+    return [s for s in re.split(r"(?<=[.!?。！？])\s+", paragraph.strip()) if s]
 
 
 def frame_energy(x, rate):
@@ -120,12 +121,21 @@ def frame_energy(x, rate):
     return rms, threshold, hop
 
 
-def _token_groups(sentence, events):
-    """Map word events to whitespace tokens: [(first_token, last_token, sample)]."""
-    spans = []
+def tokens_of(sentence):
+    """The sentence's words as srtmedia reads subtitles: whitespace words, and one
+    per character in scripts without spaces; with their character spans."""
+    out = []
     for m in re.finditer(r"\S+", sentence):
-        start = len(sentence[: m.start()].encode("utf-8"))
-        spans.append((start, start + len(m.group().encode("utf-8"))))
+        start = m.start()
+        for piece in split_unspaced(m.group()):
+            out.append((piece, start, start + len(piece)))
+            start += len(piece)
+    return out
+
+
+def _token_groups(sentence, events):
+    """Map word events (character offsets) to tokens: [(first_token, last_token, sample)]."""
+    spans = [(a, b) for _, a, b in tokens_of(sentence)]
     first_sample = [None] * len(spans)
     for ev in events:
         for i, (a, b) in enumerate(spans):
@@ -182,7 +192,7 @@ def speak_sentence(sentence, voice, wpm, pitch=50):
     rms, threshold, hop = frame_energy(x, rate)
     voiced = rms > threshold
     check = EnergyCheck()
-    tokens = sentence.split()
+    tokens = [t for t, _, _ in tokens_of(sentence)]
     check.words += len(tokens)
     groups = _token_groups(sentence, events)
     spans = _time_groups(groups, tokens, voiced, hop, check)

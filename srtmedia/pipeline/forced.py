@@ -19,10 +19,16 @@ import numpy as np
 
 from srtmedia.pipeline import espeak
 from srtmedia.pipeline.media import SAMPLE_RATE
+from srtmedia.pipeline.model import TimedWord
+from srtmedia.pipeline.scripts import is_unspaced
 
 FRAME = 0.01  # PocketSphinx frame length in seconds
 MIN_FRAMES_PER_TOKEN = 3  # the shortest word has a phone or two, each at least 3 frames (HMM states)
 BEAMS = (1e-80, 1e-120, 1e-160)
+# Another language's speech fits the en-us model less well: the search needs
+# wider beams before it reaches the end (bench/wordtiming.py: 8 of 12 Russian
+# sentences failed with BEAMS alone, 1 with these).
+FOREIGN_BEAMS = BEAMS + (1e-240, 1e-300)
 
 # espeak-ng IPA -> CMU ARPAbet, longest symbols first.
 _IPA = [
@@ -94,7 +100,18 @@ def espeak_pronunciations(words, language="en"):
     voice = espeak.voice_for(language)
     if voice is None:
         return {}
-    return {w: ipa for w, ipa in zip(words, espeak.shared().ipa(words, voice)) if ipa}
+    # A one-letter word alone is read as the letter's name (Russian "в" as
+    # "ve"); said twice, the first is read as the word in running speech.
+    doubled = [len(w) == 1 and w.isalpha() and not is_unspaced(w) for w in words]
+    texts = [f"{w} {w}" if twice else w for w, twice in zip(words, doubled)]
+    out = {}
+    for word, twice, ipa in zip(words, doubled, espeak.shared().ipa(texts, voice)):
+        parts = ipa.split()
+        if twice and len(parts) == 2:
+            ipa = parts[0]
+        if ipa:
+            out[word] = ipa
+    return out
 
 
 def reading_language(word, language):
@@ -157,14 +174,18 @@ class ForcedAligner:
     def __init__(self):
         self._decoders = {}
         self._known = set()
+        self._added = {}   # token -> phones given to every decoder, made now or later
         self.pronunciations_added = 0
 
     def _decoder(self, beam):
         if beam not in self._decoders:
             from pocketsphinx import Decoder
 
-            self._decoders[beam] = Decoder(lm=None, bestpath=False, loglevel="FATAL",
-                                           beam=beam, pbeam=beam, wbeam=beam * 1e20)
+            decoder = Decoder(lm=None, bestpath=False, loglevel="FATAL",
+                              beam=beam, pbeam=beam, wbeam=beam * 1e20)
+            for token, phones in self._added.items():
+                decoder.add_word(token, phones, True)
+            self._decoders[beam] = decoder
         return self._decoders[beam]
 
     def ensure_words(self, tokens):
@@ -184,8 +205,9 @@ class ForcedAligner:
                 self._add(token, phones or letters_to_arpabet(word))
 
     def _add(self, token, phones):
-        for beam in BEAMS:
-            self._decoder(beam).add_word(token, phones, True)
+        self._added[token] = phones
+        for decoder in self._decoders.values():
+            decoder.add_word(token, phones, True)
         self.pronunciations_added += 1
 
     def first_phone(self, token):
@@ -209,7 +231,7 @@ class ForcedAligner:
         self.ensure_words(tokens)
         audio = np.ascontiguousarray(samples, dtype=np.int16).tobytes()
         text = " ".join(tokens)
-        for beam in BEAMS:
+        for beam in FOREIGN_BEAMS if any(":" in t for t in tokens) else BEAMS:
             decoder = self._decoder(beam)
             try:
                 decoder.set_align_text(text)
@@ -228,6 +250,23 @@ class ForcedAligner:
             if len(times) == len(tokens):
                 return times
         return None
+
+
+def word_times(tokens, times):
+    """A TimedWord per word from its tokens' ``align`` times; None for a word with no token.
+
+    ``tokens``: each word's list of tokens, in the order they were aligned.
+    """
+    out, pos = [], 0
+    for word_tokens in tokens:
+        if not word_tokens:
+            out.append(None)
+            continue
+        span = times[pos:pos + len(word_tokens)]
+        score = float(np.mean([s for _, _, s in span]))
+        out.append(TimedWord(round(span[0][0], 3), round(span[-1][1], 3), round(score, 3)))
+        pos += len(word_tokens)
+    return out
 
 
 def _reset(decoder):
