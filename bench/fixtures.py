@@ -130,12 +130,12 @@ def human_cases():
         cues = [dict(c, sub_start=w.start, sub_end=w.end) for c, w in zip(srt["cues"], written)]
         case_truth = {"name": name[:-4], "kind": "human", "media": truth["media"], "subtitles": name,
                       "duration": truth["duration"], "cues": cues, "words": [],
-                      "segments": _segments(cues, srt["offset"])}
+                      "segments": truth_segments(cues, srt["offset"])}
         cases.append(Case(None, OUT, case_truth))
     return cases
 
 
-def _segments(cues, offset):
+def truth_segments(cues, offset):
     """Piecewise truth from cue times: a new segment wherever the offset jumps."""
     out = []
     for c in cues:

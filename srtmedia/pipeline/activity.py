@@ -32,7 +32,8 @@ REFINE_STEP = FRAME
 ORDER_SLACK = 0.3      # seconds a cue may overlap the one before it across a cut
 DROP_COST = 1.0        # seconds of net speech cover a cue left out is taken to lose
 MAX_DROPPED = 150      # most cues in a row the media may lack (a removed scene of several minutes)
-RATIO_COST = 0.3       # seconds of net speech cover a ratio other than 1 must win
+RATIO_COST = 0.5       # seconds of net speech cover a ratio other than 1 must win
+DRIFT_SIGNIFICANCE = 4.0  # standard errors a drift of the cues' offsets must stand out by
 CLOSE_RATIO = 2 * SPLIT_COST  # coarse score within which a ratio is fitted in full
 MIN_COVER = 0.25       # share of a cue that must lie on speech for it to count as found
 SAME_OFFSET = 0.05     # neighbouring segments closer than this are one
@@ -117,7 +118,7 @@ def fit_map(speech, spans, duration, ratios=CANDIDATE_RATIOS, split_cost=SPLIT_C
     # The ratio the trend of the cues' own offsets points to, if it is another candidate.
     trend = best.ratio * (1 + _drift(signal, best.ratio * starts, best.ratio * ends, best, coarse[0][3]))
     nearest = min(ratios, key=lambda r: abs(math.log(r / trend)))
-    if nearest != best.ratio:
+    if nearest != best.ratio and abs(math.log(trend / best.ratio)) > 0.75 * abs(math.log(nearest / best.ratio)):
         ratio, _, segments, step = next(c for c in coarse if c[0] == nearest)
         other = _fit_ratio(signal, ratio, ratio * starts, ratio * ends, segments, step, split_cost)
         if other.score >= best.score - SPLIT_COST:
@@ -234,8 +235,14 @@ def _drift(signal, starts, ends, speech_map, step):
         return 0.0
     x, y = np.concatenate(xs), np.concatenate(ys)
     inliers = np.abs(y) < 2 * step
-    spread = float((x[inliers] ** 2).sum())
-    return float((x[inliers] * y[inliers]).sum() / spread) if spread > 0 else 0.0
+    x, y = x[inliers], y[inliers]
+    spread = float((x ** 2).sum())
+    if len(x) < 5 or spread <= 0:
+        return 0.0
+    slope = float((x * y).sum() / spread)
+    # Only a trend well clear of the scatter of hand-made cue times counts.
+    error = math.sqrt(float(((y - slope * x) ** 2).sum()) / (len(x) - 2) / spread)
+    return slope if abs(slope) > DRIFT_SIGNIFICANCE * error else 0.0
 
 
 def _merge(segments):
