@@ -211,18 +211,17 @@ class Energy:
         return bool(inside.min() + RISE <= min(inside[:2].max(), self.db[b:b + 3].max(initial=-120.0)))
 
     def faint(self, start, end, voiced_at):
-        """Whether all of [start, end] is VOICE_SPAN dB under the voice at ``voiced_at``.
+        """Whether [start, end] holds sound VOICE_SPAN dB under the voice at ``voiced_at``, then silence.
 
-        So are a breath, a click or a music bed before a word; the word's own
-        first syllable is about as loud as its voice.
+        So do a breath, a click or a music bed before a word; a word's own
+        first phone is louder, or runs into its voice without a pause.
         """
         a, b, v = (int(round(t * 100)) for t in (start, end, voiced_at))
         a = max(0, a)
         silent = np.flatnonzero(self.db[a:b] < self.threshold)
-        b = a + silent[0] if len(silent) else b  # the sound up to the pause after it
-        if b <= a:
+        if not len(silent) or silent[0] == 0:
             return False
-        return bool(self.db[a:b].max() < self.db[v:v + 20].max(initial=-120.0) - VOICE_SPAN)
+        return bool(self.db[a:a + silent[0]].max() < self.db[v:v + 20].max(initial=-120.0) - VOICE_SPAN)
 
     def speech_start(self, t):
         """Start (s) of the voice activity region that holds ``t``, or -inf outside every one."""
