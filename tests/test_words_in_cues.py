@@ -8,7 +8,7 @@ from srtmedia.pipeline import espeak
 from srtmedia.pipeline.media import SAMPLE_RATE
 from srtmedia.pipeline.model import Cue
 from srtmedia.pipeline.text import words_from_cues
-from srtmedia.pipeline.words_in_cues import align_in_cues, window
+from srtmedia.pipeline.words_in_cues import align_in_cues, speech_matches, window
 
 pytestmark = pytest.mark.skipif(not espeak.available(), reason="no libespeak-ng")
 
@@ -72,3 +72,29 @@ def test_silence_gives_no_word_times():
     timed = align_in_cues(audio, words_from_cues(cues), [SimpleNamespace(start=1.0, end=3.0, found=True)], "es")
     # Either refused, or squeezed into frames nobody could say the words in: never a clean fit.
     assert timed == [None] * 3 or min(t.end - t.start for t in timed) < 0.05
+
+
+def _fit(speech_language, speech_text, subtitle_texts, subtitle_language):
+    from bench.speech import build_programme
+    from bench.wordtiming import VOICES, resample
+
+    voice, wpm = VOICES[speech_language]
+    programme = build_programme([speech_text], [voice], wpm, seed=3)
+    audio = resample(programme.audio, programme.rate)
+    cue_times = [SimpleNamespace(start=a, end=b, found=True) for a, b, _ in programme.sentences]
+    cues = [Cue(k, c.start, c.end, text) for k, (c, text) in enumerate(zip(cue_times, subtitle_texts))]
+    words = words_from_cues(cues)
+    return speech_matches(align_in_cues(audio, words, cue_times, subtitle_language), words, cue_times)
+
+
+SPANISH = ["El río nace en las montañas del norte, entre rocas y bosques de pinos.",
+           "Durante siglos, los pueblos de la orilla vivieron de la pesca y del comercio.",
+           "Cada primavera, el agua subía y cubría los campos más bajos."]
+ENGLISH = ("The river rises in the mountains of the north, among rocks and pine forests. "
+           "For centuries, the villages on its banks lived from fishing and trade. "
+           "Every spring, the water rose and covered the lowest fields.")
+
+
+def test_words_fit_the_speech_in_their_own_language_and_not_a_translation():
+    assert _fit("es", " ".join(SPANISH), SPANISH, "es")
+    assert not _fit("en", ENGLISH, SPANISH, "es")

@@ -82,7 +82,9 @@ def run(subtitles_path, media_path, options=None, progress=None, is_cancelled=No
     else:
         report("aligning", 0.5, "Placing the cues on the timing of speech")
         warnings.append(why_speech_timing(language.code, known, alignment, words))
-        alignment = align_by_speech(audio, words, cues, transcript.speech)
+        alignment = align_by_speech(audio, words, cues, transcript.speech,
+                                    language.code if options.word_timing else None)
+        warnings += alignment.warnings
         aligner = {"name": "speech timing (voice activity against cue timing)", "version": None}
     engine = {**transcript.engine, "text": document.engine, "aligner": aligner}
     result = build_result(cues, words, document, alignment, transcript,

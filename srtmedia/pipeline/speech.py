@@ -114,7 +114,8 @@ def transcribe(audio, options, progress=None, is_cancelled=None):
     model = load_model(model_path, threads)
     engine = {"asr": {"name": "faster-whisper", "model": _model_name(model_path),
                       "model_path": model_path, "version": _version("faster-whisper"),
-                      "compute_type": "int8"},
+                      "compute_type": "int8", "language": options.language or None,
+                      "languages": len(model.supported_languages)},
               "vad": {"name": "silero-vad (faster-whisper)", "speech_seconds": round(
                   sum(e - s for s, e in speech), 3)}}
     if not speech:

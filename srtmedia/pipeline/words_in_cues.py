@@ -19,6 +19,23 @@ from srtmedia.pipeline.text import normalize
 
 PAD = 0.35        # seconds of audio searched on either side of a cue
 MIN_WINDOW = 0.3  # seconds: a shorter stretch holds no word worth aligning
+# Seconds a cue's first word may start before, or after, a cue start put on
+# a speech onset: the aligner often lets the pause eat a first phone or two.
+ONSET_EARLY, ONSET_LATE = 0.15, 0.35
+# The words fit the speech (it is in the subtitles' language, not a
+# translation) when their median confidence reaches MATCH_CONFIDENCE, over at
+# least MATCH_SHARE of the cues. Measured on bench/languages.py cases (espeak
+# speech): same language 0.90-0.94, a translation over English speech
+# 0.83-0.85 (the LibriVox reading under Spanish cues too).
+MATCH_SHARE = 0.5
+MATCH_CONFIDENCE = 0.87
+
+
+def can_align(language):
+    """True when espeak-ng is installed and speaks ``language``."""
+    from srtmedia.pipeline import espeak
+
+    return espeak.available() and espeak.voice_for(language) is not None
 
 
 def align_in_cues(audio, words, cue_times, language, is_cancelled=None):
@@ -27,6 +44,10 @@ def align_in_cues(audio, words, cue_times, language, is_cancelled=None):
     ``cue_times``: per cue, an object with ``start``, ``end`` and ``found``
     (``speech_timing.CueTime``), in media seconds. The audio searched for a cue
     reaches PAD beyond it, but never past the middle of the gap to a neighbour.
+    A cue whose start sits on a clear speech onset (``on_onset``) keeps it
+    (finer than the aligner's 10 ms frames): its first word starts there, and
+    if the aligner put it further than ONSET_EARLY before or ONSET_LATE after,
+    the alignment is not used.
     """
     cancelled = is_cancelled or (lambda: False)
     aligner = shared_aligner()
@@ -50,10 +71,26 @@ def align_in_cues(audio, words, cue_times, language, is_cancelled=None):
         tokens = [tokens_for(normalize(w.text), language) for w in own]
         samples = (np.clip(audio[int(lo * SAMPLE_RATE):int(hi * SAMPLE_RATE)], -1, 1) * 32767).astype(np.int16)
         times = aligner.align(samples, [t for ts in tokens for t in ts], lo)
-        if times is not None:
-            for w, placed in zip(own, word_times(tokens, times)):
-                timed[w.id] = placed
+        placed = word_times(tokens, times) if times is not None else []
+        first = next((t for t in placed if t is not None), None)
+        on_onset = getattr(place, "on_onset", False)
+        if first is None or (on_onset and not -ONSET_EARLY <= first.start - place.start <= ONSET_LATE):
+            continue
+        if on_onset:
+            k = placed.index(first)
+            placed[k] = TimedWord(place.start, max(first.end, place.start + 0.02), first.confidence)
+        for w, t in zip(own, placed):
+            timed[w.id] = t
     return timed
+
+
+def speech_matches(timed, words, cue_times):
+    """True when the aligned words fit the speech well enough to be the words said in it."""
+    wanted = {w.cue_index for w in words if not w.sound and cue_times[w.cue_index].found}
+    aligned = {w.cue_index for w, t in zip(words, timed) if t is not None}
+    confidence = [t.confidence for t in timed if t is not None]
+    return (bool(wanted) and len(aligned & wanted) >= MATCH_SHARE * len(wanted)
+            and float(np.median(confidence)) >= MATCH_CONFIDENCE)
 
 
 def window(start, end, before, after, duration):
