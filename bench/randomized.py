@@ -1,14 +1,15 @@
 """Randomised alignment bench: new mistimed programmes every run, srtmedia beside ffsubsync.
 
-    python -m bench.randomized [--cases N] [--seed S] [--methods srtmedia,ffsubsync]
-                               [--json out.json] [--short]
+    python -m bench.randomized [--cases N] [--seed S | --seeds A,B,...] [--short]
+                               [--methods srtmedia,ffsubsync] [--json out.json]
 
 Case ``i`` of a run has seed ``S + i``; without ``--seed``, ``S`` is random,
 so every run tries cases nobody has seen.  Each case prints its seed, and
 ``--seed SEED --cases 1`` makes and runs that case again (bench/compose.py
 draws everything from the seed).  The summary lists every failed seed: a
-crash, under ``PASS_WITHIN`` % of cues within 100 ms, or (srtmedia) a cut
-count other than the cuts made.
+crash, under ``PASS_WITHIN`` % of cues within 100 ms, or (srtmedia) a cue
+that is not in the media reported found, or a cut count other than the
+cuts made.  ``--json`` is rewritten after every case.
 """
 import argparse
 import json
@@ -60,8 +61,11 @@ def _ms(value):
     return f"{value:7.1f}" if value is not None and value < 1e5 else f"{value:>7}"
 
 
-def run(seeds, methods, options=None, speech=compose.SPEECH):
-    """Make and run every case; return the per-case results (align.run_case shape, plus verdicts)."""
+def run(seeds, methods, options=None, speech=compose.SPEECH, after_case=None):
+    """Make and run every case; return the per-case results (align.run_case shape, plus verdicts).
+
+    ``after_case(results)`` is called after each case (to save partial figures of a long run).
+    """
     results = []
     for seed in seeds:
         case = compose.build(seed, speech=speech)
@@ -74,6 +78,8 @@ def run(seeds, methods, options=None, speech=compose.SPEECH):
             row["verdict"] = verdict(t, row)
             print(f"  {case_line(t, row)}" + (f"  FAILED: {'; '.join(row['verdict'])}" if row["verdict"] else ""))
         results.append(result)
+        if after_case:
+            after_case(results)
     return results
 
 
@@ -124,17 +130,22 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", type=int, default=10, help="how many cases (default 10)")
     ap.add_argument("--seed", type=int, help="first seed (default: random); case i has seed SEED+i")
+    ap.add_argument("--seeds", help="comma list of seeds to run instead (a fixed set, e.g. failed ones)")
     ap.add_argument("--short", action="store_true", help=f"{SHORT[0]:.0f}-{SHORT[1]:.0f} s of reading per case "
                     "(the test suite's size) instead of 50-120 s")
     add_method_arguments(ap, "srtmedia,ffsubsync")
     args = ap.parse_args(argv)
     methods, options = chosen_methods(ap, args)
-    first = args.seed if args.seed is not None else secrets.randbelow(1 << 31)
-    print(f"seeds {first}..{first + args.cases - 1}", flush=True)
+    if args.seeds:
+        seeds = [int(v) for v in args.seeds.split(",") if v.strip()]
+    else:
+        first = args.seed if args.seed is not None else secrets.randbelow(1 << 31)
+        seeds = list(range(first, first + args.cases))
+    print(f"seeds {' '.join(map(str, seeds)) if args.seeds else f'{seeds[0]}..{seeds[-1]}'}", flush=True)
     speech = SHORT if args.short else compose.SPEECH
-    results = run(range(first, first + args.cases), methods, options, speech)
-    pools = by_feature(results)
-    print_aggregate(pools)
+    save = (lambda results: write_json(args.json, results)) if args.json else None
+    results = run(seeds, methods, options, speech, after_case=save)
+    print_aggregate(by_feature(results))
     print(report.heading("per case"))
     for r in results:
         for row in r["methods"]:
@@ -142,12 +153,16 @@ def main(argv=None):
     print(report.heading("summary"))
     print("\n".join(summary_lines(results)))
     print("\n" + report.LEGEND)
-    if args.json:
-        Path(args.json).write_text(json.dumps(_public({
-            "first_seed": first, "cases": results, "aggregate": pools,
-            "failed": {m: [{"seed": s, "why": w} for s, w in f] for m, f in failures(results).items()},
-        }), indent=1))
     return 1 if failures(results).get("srtmedia") else 0
+
+
+def write_json(path, results):
+    """Every figure so far: per case, pooled per feature, and the failed seeds."""
+    Path(path).write_text(json.dumps(_public({
+        "seeds": [r["seed"] for r in results], "cases": results, "aggregate": by_feature(results),
+        "failed": {m: [{"seed": s, "why": w} for s, w in f] for m, f in failures(results).items()},
+        "summary": summary_lines(results),
+    }), indent=1))
 
 
 if __name__ == "__main__":
