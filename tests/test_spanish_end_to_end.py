@@ -11,18 +11,23 @@ from srtmedia.pipeline import espeak
 from conftest import srt_text, write_wav
 
 LATE = 2.0
+TEXT = [
+    "El río nace en las montañas del norte, entre rocas y bosques de pinos. Durante siglos, los pueblos "
+    "de la orilla vivieron de la pesca y del comercio. Cada primavera, el agua subía y cubría los campos "
+    "más bajos.",
+    "En el siglo pasado se construyó una presa cerca de la ciudad. La presa trajo electricidad, pero "
+    "también cambió la vida de los peces. Hoy, el río es un buen lugar para pasear.",
+]
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not espeak.available(), reason="no libespeak-ng")
 def test_spanish_subtitles_are_retimed_with_word_timings(tmp_path):
-    from bench.speech import build_programme, paragraphs, split_sentences
-    from bench.wordtiming import VOICES, resample
+    from bench.speech import build_programme, split_sentences
+    from bench.wordtiming import resample
 
-    texts = paragraphs("languages/es")[:2]
-    voice, wpm = VOICES["es"]
-    programme = build_programme(texts, [voice], wpm, seed=5)
-    sentences = [s for p in texts for s in split_sentences(p)]
+    programme = build_programme(TEXT, ["es"], 165, seed=5)
+    sentences = [s for p in TEXT for s in split_sentences(p)]
     write_wav(tmp_path / "clip.wav", resample(programme.audio, programme.rate))
     (tmp_path / "subs.es.srt").write_text(
         srt_text([(a + LATE, b + LATE, text) for (a, b, _), text in zip(programme.sentences, sentences)]),
