@@ -46,6 +46,11 @@ def edited(rng, spans):
     return [(max(0.0, s), e) for s, e in speech if e > 0], duration, ratio, truth, set(range(gone, gone + k))
 
 
+def sounds(speech):
+    """Where the speech of each region is first heard."""
+    return [start + VAD_PAD for start, _ in speech]
+
+
 @pytest.mark.parametrize("seed", range(16))
 def test_map_recovers_offset_ratio_break_and_removed_cues(seed):
     """Right ratio; nearly every cue within 50 ms; the cues the media lacks found as such.
@@ -57,7 +62,7 @@ def test_map_recovers_offset_ratio_break_and_removed_cues(seed):
     rng = np.random.default_rng(seed)
     spans = programme(rng, int(rng.integers(60, 200)))
     speech, duration, ratio, truth, removed = edited(rng, spans)
-    found = fit_map(speech, spans, duration)
+    found = fit_map(speech, spans, duration, sounds(speech))
     assert found.ratio == pytest.approx(ratio), f"seed {seed}"
     heard = {i: t for i, t in truth.items() if t > 1.0}     # cues at the very start may be cut off
     wrong = [i for i, t in heard.items() if abs(found.media_time(i, spans[i][0]) - t) > 0.05]
@@ -86,7 +91,7 @@ def test_timing_block_reports_cuts_and_the_segments_in_subtitle_time():
     rng = np.random.default_rng(3)
     spans = programme(rng, 80)
     speech, duration, ratio, _, removed = edited(rng, spans)
-    found = fit_map(speech, spans, duration)
+    found = fit_map(speech, spans, duration, sounds(speech))
     timing = describe(found, [Cue(i, s, e, "x") for i, (s, e) in enumerate(spans)])
     assert timing["cuts"] == 2 and timing["method"] == "speech timing"
     assert sum(s["cues"] for s in timing["segments"]) == len(spans) - len(removed)
@@ -117,3 +122,20 @@ def test_a_given_language_wins_and_too_little_text_is_taken_as_english():
     assert subtitle_language("Hoy vamos a hablar de la historia del río", "pt-BR").as_dict()["subtitles"] == "pt"
     short = subtitle_language("¡Ay!")
     assert (short.code, short.source) == ("en", "default")
+
+
+@pytest.mark.slow
+def test_spanish_subtitles_over_an_english_reading_are_timed_from_speech():
+    """A translation: the LibriVox reading with the Spanish text of its cues, 1.2 s late."""
+    from speech_fixtures import DATA, librivox
+
+    from srtmedia.pipeline import run
+
+    result = run(str(DATA / "librivox_austen.es.srt"), str(DATA / "librivox_austen.mp3"))
+    assert result["language"]["subtitles"] == "es" and result["language"]["source"] == "detected"
+    assert result["language"]["speech_matched"] is None       # tiny.en cannot tell Spanish speech
+    assert any("timing of speech" in w for w in result["warnings"])
+    assert result["timing"]["method"] == "speech timing" and result["timing"]["offset"] == pytest.approx(-1.2, abs=0.1)
+    for cue, truth in zip(result["cues"], librivox().cues):
+        assert cue["placed_by"] == "speech timing"
+        assert abs(cue["start"] - truth["start"]) < 0.1, (cue, truth)

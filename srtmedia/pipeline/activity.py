@@ -35,6 +35,8 @@ MAX_DROPPED = 150      # most cues in a row the media may lack (a removed scene 
 RATIO_COST = 0.5       # seconds of net speech cover a ratio other than 1 must win
 DRIFT_SIGNIFICANCE = 4.0  # standard errors a drift of the cues' offsets must stand out by
 CLOSE_RATIO = 2 * SPLIT_COST  # coarse score within which a ratio is fitted in full
+ONSET_NEAR = 0.25      # seconds from a cue start within which a lone speech onset is its own
+MIN_ONSETS = 3         # cue starts with an onset a segment needs before they move it
 MIN_COVER = 0.25       # share of a cue that must lie on speech for it to count as found
 SAME_OFFSET = 0.05     # neighbouring segments closer than this are one
 
@@ -92,8 +94,11 @@ class SpeechSignal:
         return self.cumulative(end) - self.cumulative(start)
 
 
-def fit_map(speech, spans, duration, ratios=CANDIDATE_RATIOS, split_cost=SPLIT_COST):
+def fit_map(speech, spans, duration, onsets=None, ratios=CANDIDATE_RATIOS, split_cost=SPLIT_COST):
     """The SpeechMap that best lays the cue ``spans`` [(start, end)] over ``speech`` [(start, end)].
+
+    ``onsets`` are where the speech of each region is first heard (default:
+    where voice activity starts); the segments are settled on them at the end.
 
     Every ratio is searched on the coarse grid; those that come close to the
     best there (neighbouring ratios drift apart by only a tenth of a second
@@ -123,7 +128,30 @@ def fit_map(speech, spans, duration, ratios=CANDIDATE_RATIOS, split_cost=SPLIT_C
         other = _fit_ratio(signal, ratio, ratio * starts, ratio * ends, segments, step, split_cost)
         if other.score >= best.score - SPLIT_COST:
             best = other
+    _settle_on_onsets(sorted(onsets or (start for start, _ in speech)), best.ratio * starts, best)
     return best
+
+
+def _settle_on_onsets(onsets, starts, speech_map):
+    """Move each segment so its cue starts meet the speech onsets near them (the median gap).
+
+    The cover of speech fixes a segment to the middle of its plateau, but
+    voice activity lingers longer after speech than it leads before it, and
+    cue ends are the loosest part of a subtitler's timing; the starts are
+    what the result is judged by.
+    """
+    onsets = np.array(onsets)
+    for segment in speech_map.segments:
+        gaps = []
+        for i in range(segment.first, segment.last + 1):
+            if i in speech_map.dropped:
+                continue
+            at = starts[i] + segment.offset
+            near = onsets[np.searchsorted(onsets, at - ONSET_NEAR):np.searchsorted(onsets, at + ONSET_NEAR)]
+            if len(near) == 1:
+                gaps.append(near[0] - at)
+        if len(gaps) >= MIN_ONSETS:
+            segment.offset = round(segment.offset + float(np.median(gaps)), 3)
 
 
 def _fit_ratio(signal, ratio, starts, ends, segments, step, split_cost):

@@ -19,9 +19,11 @@ from srtmedia.pipeline.model import TimedWord
 
 ONSET_REACH = 0.4     # seconds around a mapped cue start searched for its speech onset
 VAD_PAD = 0.06        # seconds of padding voice activity detection puts before speech
+EARLY_SOUND = 0.15    # seconds before voice activity starts that its first sound may lie
 HOP = 0.005           # seconds per energy frame
 RISE_DB = 12.0        # dB over the pause's floor where the sound of speech begins
 SPAN_DB = 35.0        # ... and no more than this under the loudest of its first 300 ms
+SNAP_FLOOR = 0.06     # seconds an onset may always lie from where its segment's others do
 MIN_CUE = 0.3         # seconds a cue keeps after its start moved onto an onset
 PLACED_BY = "speech timing"
 
@@ -57,7 +59,7 @@ def align_by_speech(audio, words, cues, speech, language=None):
     """
     duration = len(audio) / SAMPLE_RATE
     spans = [(c.start, c.end) for c in cues]
-    speech_map = activity.fit_map(speech, spans, duration)
+    speech_map = activity.fit_map(speech, spans, duration, [sound_onset(audio, start) for start, _ in speech])
     cue_times = place_cues(speech_map, spans, speech, duration, audio)
     timed, heard = word_times(words, cues, cue_times)
     warnings = []
@@ -89,22 +91,45 @@ def _aligned_words(audio, words, cue_times, language, spread):
 
 
 def place_cues(speech_map, spans, speech, duration, audio=None):
-    """A CueTime per cue span: mapped, then its start put on its speech onset where unambiguous."""
+    """A CueTime per cue span: mapped, then its start put on its speech onset where that is unambiguous.
+
+    Unambiguous: the only onset near the mapped start, and no further from it
+    than the other cues of its segment are from theirs (give or take their
+    scatter). Precise subtitles then stay on the map, whose offset already
+    rests on the onsets, and an onset inside a sentence (a breath after a
+    comma) cannot pull one cue away; hand-timed ones, which scatter, move.
+    """
     signal = activity.SpeechSignal(speech, duration)
     onsets = [start for start, _ in speech]
+    mapped = [(speech_map.media_time(i, s), speech_map.media_time(i, max(s, e))) for i, (s, e) in enumerate(spans)]
+    found = [i not in speech_map.dropped and activity.cover_share(signal, at, until) >= activity.MIN_COVER
+             for i, (at, until) in enumerate(mapped)]
+    lone = {i: unambiguous_onset(onsets, mapped[i][0]) for i in range(len(spans)) if found[i]}
+    sounds = {i: sound_onset(audio, onset) if audio is not None else onset + VAD_PAD
+              for i, onset in lone.items() if onset is not None}
+    snapped = _consistent(sounds, mapped, speech_map.segments)
     out, previous = [], -np.inf
-    for i, (start, end) in enumerate(spans):
-        at, until = speech_map.media_time(i, start), speech_map.media_time(i, max(start, end))
-        found = i not in speech_map.dropped and activity.cover_share(signal, at, until) >= activity.MIN_COVER
-        onset = unambiguous_onset(onsets, at) if found else None
-        if onset is not None and onset > previous:
-            sound = sound_onset(audio, onset) if audio is not None else onset + VAD_PAD
-            until = max(until, sound + MIN_CUE)
-            out.append(CueTime(round(sound, 3), round(until, 3), True, True))
+    for i, (at, until) in enumerate(mapped):
+        if i in snapped and sounds[i] > previous:
+            out.append(CueTime(round(sounds[i], 3), round(max(until, sounds[i] + MIN_CUE), 3), True, True))
         else:
-            out.append(CueTime(round(at, 3), round(until, 3), found))
+            out.append(CueTime(round(at, 3), round(until, 3), found[i]))
         previous = out[-1].start
     return out
+
+
+def _consistent(sounds, mapped, segments):
+    """The cues whose onset lies about as far from their mapped start as their segment's others do."""
+    kept = set()
+    for segment in segments:
+        cues = [i for i in range(segment.first, segment.last + 1) if i in sounds]
+        gaps = np.array([sounds[i] - mapped[i][0] for i in cues])
+        if not len(gaps):
+            continue
+        middle = float(np.median(gaps))
+        scatter = 1.4826 * float(np.median(np.abs(gaps - middle)))  # a robust standard deviation
+        kept.update(i for i, gap in zip(cues, gaps) if abs(gap - middle) <= max(SNAP_FLOOR, 3 * scatter))
+    return kept
 
 
 def unambiguous_onset(onsets, at, reach=ONSET_REACH):
@@ -120,13 +145,14 @@ def sound_onset(audio, vad_start):
     and lies within SPAN_DB of the loudest of the next 300 ms.
     """
     hop = int(HOP * SAMPLE_RATE)
-    begin = max(0, int((vad_start - 0.2) * SAMPLE_RATE))
+    begin = max(0, int((vad_start - 0.4) * SAMPLE_RATE))
     window = audio[begin:int((vad_start + VAD_PAD + 0.3) * SAMPLE_RATE)]
     frames = len(window) // hop
     if frames < 10:
         return vad_start + VAD_PAD
     level = 10 * np.log10(np.mean(window[:frames * hop].reshape(frames, hop).astype(np.float64) ** 2, axis=1) + 1e-12)
-    search = int((vad_start - begin / SAMPLE_RATE - 0.05) / HOP)
+    # Voice activity can start after a soft first sound (a voiced fricative): look from a little before it.
+    search = max(1, int((vad_start - begin / SAMPLE_RATE - EARLY_SOUND) / HOP))
     floor = np.percentile(level[:max(1, search)], 20)
     threshold = max(floor + RISE_DB, level[search:].max() - SPAN_DB)
     above = np.flatnonzero(level[search:] >= threshold)
