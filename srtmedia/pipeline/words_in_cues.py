@@ -19,8 +19,8 @@ from srtmedia.pipeline.text import normalize
 
 PAD = 0.35        # seconds of audio searched on either side of a cue
 MIN_WINDOW = 0.3  # seconds: a shorter stretch holds no word worth aligning
-# Seconds a cue's first word may start before, or after, a cue start put on
-# a speech onset: the aligner often lets the pause eat a first phone or two.
+# Seconds a cue's first word may start before, or after, the cue's placed
+# start: the aligner often lets the pause eat a first phone or two.
 ONSET_EARLY, ONSET_LATE = 0.15, 0.35
 # The words fit the speech (it is in the subtitles' language, not a
 # translation) when their median confidence reaches MATCH_CONFIDENCE, over at
@@ -38,16 +38,19 @@ def can_align(language):
     return espeak.available() and espeak.voice_for(language) is not None
 
 
-def align_in_cues(audio, words, cue_times, language, is_cancelled=None):
+def align_in_cues(audio, words, cue_times, language, is_cancelled=None, keep_cue_starts=True):
     """A TimedWord (or None where alignment failed or the cue was not found) per word.
 
     ``cue_times``: per cue, an object with ``start``, ``end`` and ``found``
     (``speech_timing.CueTime``), in media seconds. The audio searched for a cue
     reaches PAD beyond it, but never past the middle of the gap to a neighbour.
-    A cue whose start sits on a clear speech onset (``on_onset``) keeps it
-    (finer than the aligner's 10 ms frames): its first word starts there, and
-    if the aligner put it further than ONSET_EARLY before or ONSET_LATE after,
-    the alignment is not used.
+    A cue keeps its start: its first word starts there. The placement rests
+    on onsets finer than the aligner's 10 ms frames, and the aligner tends to
+    stretch a first word back over the pause before it (bench/languages.py:
+    cue starts 1-2 ms median either way, but one German cue 120 ms early when
+    the aligner's start was taken). If the aligner put the first word further
+    than ONSET_EARLY before or ONSET_LATE after it, the cue's alignment is not used.
+    ``keep_cue_starts=False`` leaves the aligner's own times (bench/wordtiming.py).
     """
     cancelled = is_cancelled or (lambda: False)
     aligner = shared_aligner()
@@ -73,12 +76,14 @@ def align_in_cues(audio, words, cue_times, language, is_cancelled=None):
         times = aligner.align(samples, [t for ts in tokens for t in ts], lo)
         placed = word_times(tokens, times) if times is not None else []
         first = next((t for t in placed if t is not None), None)
-        on_onset = getattr(place, "on_onset", False)
-        if first is None or (on_onset and not -ONSET_EARLY <= first.start - place.start <= ONSET_LATE):
+        if first is None:
             continue
-        if on_onset:
+        if keep_cue_starts:
+            if not -ONSET_EARLY <= first.start - place.start <= ONSET_LATE:
+                continue
             k = placed.index(first)
-            placed[k] = TimedWord(place.start, max(first.end, place.start + 0.02), first.confidence)
+            placed[k] = TimedWord(round(place.start, 3), round(max(first.end, place.start + 0.02), 3),
+                                  first.confidence)
         for w, t in zip(own, placed):
             timed[w.id] = t
     return timed
