@@ -2,9 +2,9 @@
 # runs `srtmedia serve` (embedded Redis in /data); docker-compose.yml runs the parts separately.
 FROM python:3.11-slim
 
-# espeak-ng: the forced aligner's phonemizer; libgomp1: CTranslate2 (faster-whisper) threads.
+# libgomp1: CTranslate2 (faster-whisper) threads. (espeak-ng comes with pip: espeakng-loader.)
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends espeak-ng libgomp1 \
+    && apt-get install -y --no-install-recommends libgomp1 \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
