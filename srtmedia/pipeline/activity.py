@@ -25,7 +25,7 @@ from srtmedia.pipeline.mapping import CANDIDATE_RATIOS, MIN_CUT
 
 FRAME = 0.01           # seconds per frame of the speech signal
 SILENCE_WEIGHT = 1.0   # a second of silence under a cue costs what a second of speech gains
-SPLIT_COST = 3.0       # seconds of net speech cover a change of offset must win back
+SPLIT_COST = 2.0       # seconds of net speech cover a change of offset must win back
 MAX_STATES = 20_000    # offsets on the grid of the global search (its step grows with the media)
 MIN_STEP = 0.1         # seconds between offsets on that grid
 REFINE_STEP = FRAME
