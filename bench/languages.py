@@ -7,8 +7,10 @@ story in es, de, fr, ru, zh, ja and en, sentence by sentence) are spoken by
 espeak-ng in their own voice, with offset, frame-rate and cut variants (a
 break inserted, a stretch removed). Translated cases are the English reading
 with the Spanish text as subtitles, timed on the English speech as a
-translator's subtitles are, and the LibriVox reading with a Spanish
-translation of its cues (``tests/data/speech/librivox_austen.es.srt``).
+translator's subtitles are, the Spanish and Russian readings with the
+English text as subtitles (the recogniser runs and must notice that nothing
+matches), and the LibriVox reading with a Spanish translation of its cues
+(``tests/data/speech/librivox_austen.es.srt``).
 Targets (issue 11): every cue start within 100 ms in same-language cases,
 at least 98 % in translated ones, and never worse than ffsubsync.
 """
@@ -82,6 +84,10 @@ CASES = [spec for n, code in enumerate(("es", "de", "fr", "ru", "zh", "ja")) for
                  Distortion(offset=2.0, inserts=((22, "speech", 25.0),)), "mp4", seed=13),
     LanguageSpec("en>es-removed", "translated", "en", "es", Distortion(offset=-1.0, removals=((25, 8.0),)),
                  seed=14),
+    # English subtitles over speech in another language: the recogniser runs and finds no match.
+    LanguageSpec("es>en-offset", "translated", "es", "en", Distortion(offset=2.7), seed=18),
+    LanguageSpec("ru>en-cut", "translated", "ru", "en", Distortion(offset=-1.0, inserts=((22, "music", 15.0),)),
+                 seed=19),
     # Hand-timed subtitles: starts up to 0.3 s early or 0.15 s late, ends lingering.
     LanguageSpec("es-sloppy", "same", "es", "es", Distortion(offset=2.0, sloppy=0.3), seed=15),
     LanguageSpec("de-sloppy", "same", "de", "de", Distortion(offset=-1.5, sloppy=0.3), seed=16),
