@@ -16,7 +16,9 @@ class SubmitFormSchema(Schema):
         unknown = EXCLUDE
 
     text_engine = fields.String(validate=validate.OneOf(("auto", "builtin", "llm")))
-    language = fields.String(validate=validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$"))
+    language = fields.String(validate=validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$"), metadata={
+        "description": "Language of the subtitles and speech (ISO 639-1, e.g. es, pt-BR); "
+                       "detected from the subtitle text when not given."})
     word_timing = fields.Boolean()
 
 
