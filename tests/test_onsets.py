@@ -56,3 +56,15 @@ def test_a_word_start_out_of_silence_is_the_rise_of_its_sound():
     energy = Energy(audio, speech=[(0.95, 1.0 + len(word) / SAMPLE_RATE)])
     snap_to_onsets(timed, energy, first_phones={0: "S"})
     assert abs(timed[0].start - 1.0) <= 0.02, timed[0]
+
+
+def test_a_cue_start_glued_to_the_previous_sentence_moves_to_where_whisper_heard_it():
+    before, word = synthesize("the end of it"), synthesize("And")
+    audio = np.concatenate([_seconds(0.5), before, _seconds(0.3), word, _seconds(0.5)])
+    end_of_before = 0.5 + len(before) / SAMPLE_RATE
+    said = end_of_before + 0.3
+    # The aligner stretched "and" back over the pause onto the previous word's tail.
+    timed = [TimedWord(0.5, end_of_before - 0.05, 0.9), TimedWord(end_of_before - 0.05, said + 0.2, 0.9)]
+    energy = Energy(audio, speech=[(0.45, said + 0.4)])
+    snap_to_onsets(timed, energy, heard_at={1: said + 0.03}, first_phones={0: "DH", 1: "AE"})
+    assert abs(timed[1].start - said) <= 0.03, (timed[1], said)

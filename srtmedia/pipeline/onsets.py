@@ -46,11 +46,19 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15):
             continue
         # A short word glued to the end of the previous sentence while Whisper
         # heard it after the pause: the next word has taken its sound.
-        pause = (energy.pause(word.end, heard_at[k]) if heard_at.get(k, 0.0) - word.end > PARKED
-                 else None)
+        heard = heard_at.get(k, 0.0)
+        pause = energy.pause(word.end, heard) if heard - word.end > PARKED else None
         if pause is not None:
             _move_out_of_silence(timed, k, energy, since=pause)
             previous_end = timed[k].end
+            continue
+        # A word stretched from the end of the previous sentence over the
+        # pause, which Whisper heard after it: it starts where the sound resumes.
+        pause = energy.pause(word.start, min(word.end, heard)) if heard - word.start > PARKED else None
+        onset = energy.onset(pause, word.end) if pause is not None else None
+        if onset is not None:
+            timed[k] = TimedWord(round(onset, 3), word.end, word.confidence)
+            previous_end = word.end
             continue
         # After a pause, or where the word opens on silence (the aligner
         # stretched it back over the pause instead of inserting one).
