@@ -1,11 +1,12 @@
-"""A user's Whisper model (--whisper-model) is told the subtitle language when it knows it.
+"""A user's Whisper model (--whisper-model): the languages it knows, and the language it is told.
+
+Whether the recogniser runs at all for a language is the runner's choice
+(``runner.listen``, tested with the speech-timing path).
 
 No multilingual model can be downloaded here, so the model is a stand-in with
 the two things srtmedia reads from a faster-whisper model (``supported_languages``
 and the transcription call); the bundled tiny.en is the real English-only case.
 """
-import dataclasses
-
 import pytest
 
 from srtmedia.pipeline import runner, speech
@@ -42,24 +43,20 @@ def spanish():
     return synthesize("Hola a todos, bienvenidos al curso de hoy.", voice="es")
 
 
-def test_a_multilingual_model_recognises_the_subtitle_language(told, spanish):
+def test_a_multilingual_model_knows_the_subtitle_language_and_is_told_it(told, spanish):
     options = Options(whisper_model="/models/large-v3", language="es")
-    known = runner.recogniser_languages(options)
-    assert "es" in known
-    transcript = runner.listen(spanish, options, known, lambda f, m: None, lambda: False)
+    assert "es" in runner.recogniser_languages(options)
+    transcript = speech.transcribe(spanish, options)
     assert set(told) == {"es"}   # every pass (a second one goes over speech with few words)
     assert [w.text for w in transcript.words] == ["hola"]
     assert transcript.engine["asr"]["language"] == "es"
+    assert transcript.engine["asr"]["languages"] == 5
 
 
-def test_an_english_only_model_is_not_asked_for_spanish(told, spanish):
-    options = Options(whisper_model="/models/medium.en", language="es")
-    known = runner.recogniser_languages(options)
-    assert known == {"en"}
-    transcript = runner.listen(spanish, options, known, lambda f, m: None, lambda: False)
-    assert told == [] and transcript.words == [] and transcript.speech   # speech timing takes over
-    english = dataclasses.replace(options, language="en")
-    runner.listen(spanish, english, known, lambda f, m: None, lambda: False)
+def test_an_english_only_model_knows_english_only(told, spanish):
+    options = Options(whisper_model="/models/medium.en", language="en")
+    assert runner.recogniser_languages(options) == {"en"}
+    speech.transcribe(spanish, options)
     assert set(told) == {"en"}
 
 
