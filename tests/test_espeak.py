@@ -32,7 +32,24 @@ def test_each_source_gives_pronunciations_without_the_executable(prefer):
 def test_pip_is_preferred_when_installed():
     if espeak.pip_source() is None:
         pytest.skip("espeakng-loader is not installed")
-    assert espeak.find_source(prefer="").kind == "pip"
+    assert [s.kind for s in espeak.find_sources(prefer="")][0] == "pip"
+
+
+def test_a_library_that_does_not_start_falls_back_to_the_next(tmp_path):
+    if espeak.system_source() is None:
+        pytest.skip("no system libespeak-ng here")
+    broken = tmp_path / "libespeak-ng.so"
+    broken.write_bytes(b"not a library")
+    code = ("from srtmedia.pipeline import espeak as e\n"
+            f"broken = e.Source('pip', {str(broken)!r}, {str(tmp_path)!r}, 'espeakng-loader (broken)')\n"
+            "e.find_sources = lambda prefer=None: [broken, e.system_source()]\n"
+            "print(e.shared().source.kind)\n"
+            "e.shared.cache_clear()\n"
+            "e.find_sources = lambda prefer=None: [broken]\n"
+            "try:\n    e.shared()\nexcept e.EspeakMissing as error:\n    print(error)\n")
+    kind, error = _in_child(code, "").splitlines()
+    assert kind == "system"
+    assert "could not start" in error and "pip:" in error
 
 
 def test_language_codes_find_their_voices():

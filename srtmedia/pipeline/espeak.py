@@ -65,16 +65,11 @@ def system_source():
     return None
 
 
-def find_source(prefer=None):
-    """The first of pip, system (or only ``prefer``) that is installed; raise EspeakMissing."""
+def find_sources(prefer=None):
+    """The installed sources in the order they are tried: pip, system (or only ``prefer``)."""
     prefer = prefer or os.environ.get("SRTMEDIA_ESPEAK", "")
     finders = {"pip": (pip_source,), "system": (system_source,)}.get(prefer, (pip_source, system_source))
-    for find in finders:
-        source = find()
-        if source:
-            return source
-    raise EspeakMissing("espeak-ng is not installed: pip install espeakng-loader "
-                        "(or apt-get install libespeak-ng1)")
+    return [source for source in (find() for find in finders) if source]
 
 
 class Espeak:
@@ -126,8 +121,15 @@ class Espeak:
 
 @functools.lru_cache(maxsize=1)
 def shared():
-    """The process-wide Espeak; raise EspeakMissing when there is no library."""
-    return Espeak(find_source())
+    """The process-wide Espeak from the first source that starts; raise EspeakMissing when none does."""
+    failures = []
+    for source in find_sources():
+        try:
+            return Espeak(source)
+        except (OSError, EspeakMissing) as error:  # a wheel built for another libc, a broken data folder
+            failures.append(f"{source.kind}: {error}")
+    raise EspeakMissing("espeak-ng is not installed (pip install espeakng-loader, or apt-get install "
+                        "libespeak-ng1)" + (f"; could not start: {'; '.join(failures)}" if failures else ""))
 
 
 def available():
