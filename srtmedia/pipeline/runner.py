@@ -10,6 +10,7 @@ STAGES = ("transcribing", "processing_llm", "aligning")
 # Below this share of spoken cues placed by their words, the words did not
 # match the speech (a translation, another language): speech timing places them.
 MIN_WORD_SHARE = 0.3
+SURE = 0.9   # detection confidence under which the recogniser runs even in a language it lacks
 
 
 def run(subtitles_path, media_path, options=None, progress=None, is_cancelled=None):
@@ -57,7 +58,7 @@ def run(subtitles_path, media_path, options=None, progress=None, is_cancelled=No
                          expected_duration=media["duration"])
     checkpoint()
     known = recogniser_languages(options)
-    transcript = listen(audio, options, known, stage("transcribing"), cancelled)
+    transcript = listen(audio, options, language, known, stage("transcribing"), cancelled)
     checkpoint()
     if not transcript.speech:
         raise MediaError(f"no speech was found in the media ({len(audio) / SAMPLE_RATE:.0f} s of "
@@ -105,12 +106,18 @@ def recogniser_languages(options):
                           options.threads or os.cpu_count() or 1).supported_languages)
 
 
-def listen(audio, options, known, progress, cancelled):
-    """The Transcript: recognised words, or only where speech is when the recogniser lacks the language."""
+def listen(audio, options, language, known, progress, cancelled):
+    """The Transcript: recognised words, or only where speech is when the recogniser lacks the language.
+
+    A language detected without much certainty may be wrong: the recogniser
+    then runs in the language it finds itself, and the words decide.
+    """
     from srtmedia.pipeline.speech import Transcript, detect_speech, transcribe
 
     if options.language in known:
         return transcribe(audio, options, progress, cancelled)
+    if language.source != "given" and (language.confidence or 0.0) < SURE:
+        return transcribe(audio, dataclasses.replace(options, language=""), progress, cancelled)
     progress(0.02, "Detecting speech")
     speech = detect_speech(audio, cancelled)
     return Transcript(words=[], speech=speech, language=options.language, engine={
