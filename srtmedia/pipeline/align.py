@@ -9,15 +9,13 @@
    end of the run before and the start of the run after; words that fit
    neither, or only where the recogniser heard other words, are not spoken.
 """
-import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from srtmedia.pipeline import sync
 from srtmedia.pipeline.errors import Cancelled
-from srtmedia.pipeline.forced import shared_aligner, tokens_for
+from srtmedia.pipeline.forced import align_many, shared_aligner, tokens_for
 from srtmedia.pipeline.mapping import Words as MapWords
 from srtmedia.pipeline.mapping import find_map
 from srtmedia.pipeline.media import SAMPLE_RATE
@@ -29,7 +27,6 @@ CHUNK_MIN = 6.0       # seconds: don't cut a chunk shorter than this
 CHUNK_MAX = 25.0      # seconds: forced alignment degrades on longer audio
 GAP_CUES = 3          # cues tried at each side of a cut
 GAP_SLACK = 0.6       # seconds around where a side's offset puts the tried cues
-PARALLEL_AUDIO = 90.0  # seconds of chunk audio above which both cores align
 
 
 @dataclass
@@ -77,7 +74,7 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
     chunks = [c for plan in plans for c in plan]
     run_of = [piece for piece, plan in zip(pieces, plans) for _ in plan]
     jobs = [(_samples(audio, c), _chunk_tokens(tokens, c), c.start) for c in chunks]
-    results = _align_all(jobs, options) if options.word_timing else [None] * len(jobs)
+    results = align_many(jobs, options.threads) if options.word_timing else [None] * len(jobs)
     unaligned = []
     for k, (chunk, times) in enumerate(zip(chunks, results)):
         if cancelled():
@@ -147,20 +144,6 @@ def _samples(audio, chunk):
 
 def _chunk_tokens(tokens, chunk):
     return [t for i in range(chunk.first, chunk.last + 1) for t in tokens[i]]
-
-
-def _align_one(job):
-    samples, tokens, offset = job
-    return shared_aligner().align(samples, tokens, offset)
-
-
-def _align_all(jobs, options):
-    workers = options.threads or os.cpu_count() or 1
-    seconds = sum(len(s) for s, _, _ in jobs) / SAMPLE_RATE
-    if workers < 2 or seconds < PARALLEL_AUDIO or len(jobs) < 4:
-        return [_align_one(job) for job in jobs]
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-        return list(pool.map(_align_one, jobs, chunksize=4))
 
 
 def _store(timed, tokens, chunk, times):

@@ -13,7 +13,9 @@ Such a word is a token ``"<language>:<word>"``, so a Spanish "once" never takes
 the English pronunciation.
 """
 import functools
+import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
@@ -25,6 +27,7 @@ from srtmedia.pipeline.scripts import is_unspaced
 FRAME = 0.01  # PocketSphinx frame length in seconds
 MIN_FRAMES_PER_TOKEN = 3  # the shortest word has a phone or two, each at least 3 frames (HMM states)
 BEAMS = (1e-80, 1e-120, 1e-160)
+PARALLEL_AUDIO = 90.0  # seconds of audio to align above which every core aligns
 # Another language's speech fits the en-us model less well: the search needs
 # wider beams before it reaches the end (bench/wordtiming.py: 8 of 12 Russian
 # sentences failed with BEAMS alone, 1 with these).
@@ -285,3 +288,18 @@ def _is_word(token):
 def shared_aligner():
     """One aligner per process: decoders are costly to build and safe to reuse serially."""
     return ForcedAligner()
+
+
+def _align_one(job):
+    samples, tokens, offset = job
+    return shared_aligner().align(samples, tokens, offset)
+
+
+def align_many(jobs, threads=0):
+    """``align`` for each ``(samples, tokens, offset)``: on every core (or ``threads``) when there is much audio."""
+    workers = threads or os.cpu_count() or 1
+    seconds = sum(len(s) for s, _, _ in jobs) / SAMPLE_RATE
+    if workers < 2 or seconds < PARALLEL_AUDIO or len(jobs) < 4:
+        return [_align_one(job) for job in jobs]
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+        return list(pool.map(_align_one, jobs, chunksize=4))

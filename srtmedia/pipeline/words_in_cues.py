@@ -12,7 +12,7 @@ speech that differs from the synthesiser's own voice, DTW loses the tail
 import numpy as np
 
 from srtmedia.pipeline.errors import Cancelled
-from srtmedia.pipeline.forced import shared_aligner, tokens_for, word_times
+from srtmedia.pipeline.forced import align_many, shared_aligner, tokens_for, word_times
 from srtmedia.pipeline.media import SAMPLE_RATE
 from srtmedia.pipeline.model import TimedWord
 from srtmedia.pipeline.text import normalize
@@ -38,7 +38,7 @@ def can_align(language):
     return espeak.available() and espeak.voice_for(language) is not None
 
 
-def align_in_cues(audio, words, cue_times, language, is_cancelled=None, keep_cue_starts=True):
+def align_in_cues(audio, words, cue_times, language, is_cancelled=None, keep_cue_starts=True, threads=0):
     """A TimedWord (or None where alignment failed or the cue was not found) per word.
 
     ``cue_times``: per cue, an object with ``start``, ``end`` and ``found``
@@ -51,29 +51,19 @@ def align_in_cues(audio, words, cue_times, language, is_cancelled=None, keep_cue
     the aligner's start was taken). If the aligner put the first word further
     than ONSET_EARLY before or ONSET_LATE after it, the cue's alignment is not used.
     ``keep_cue_starts=False`` leaves the aligner's own times (bench/wordtiming.py).
+    Long media are aligned on every core (or ``threads``).
     """
     cancelled = is_cancelled or (lambda: False)
-    aligner = shared_aligner()
-    members = {}
-    for w in words:
-        members.setdefault(w.cue_index, []).append(w)
+    tasks = list(_tasks(audio, words, cue_times, language))
+    if cancelled():
+        raise Cancelled()
+    # One espeak-ng batch here, so that the processes align_many may fork have every word.
+    shared_aligner().ensure_words([t for _, _, tokens, _ in tasks for ts in tokens for t in ts])
+    results = align_many([job for _, _, _, job in tasks], threads)
+    if cancelled():
+        raise Cancelled()
     timed = [None] * len(words)
-    order = sorted(range(len(cue_times)), key=lambda i: cue_times[i].start)
-    for rank, i in enumerate(order):
-        if cancelled():
-            raise Cancelled()
-        place = cue_times[i]
-        own = [w for w in members.get(i, []) if not w.sound]
-        if not place.found or not own:
-            continue
-        before = cue_times[order[rank - 1]].end if rank else None
-        after = cue_times[order[rank + 1]].start if rank + 1 < len(order) else None
-        lo, hi = window(place.start, place.end, before, after, len(audio) / SAMPLE_RATE)
-        if hi - lo < MIN_WINDOW:
-            continue
-        tokens = [tokens_for(normalize(w.text), language) for w in own]
-        samples = (np.clip(audio[int(lo * SAMPLE_RATE):int(hi * SAMPLE_RATE)], -1, 1) * 32767).astype(np.int16)
-        times = aligner.align(samples, [t for ts in tokens for t in ts], lo)
+    for (place, own, tokens, _), times in zip(tasks, results):
         placed = word_times(tokens, times) if times is not None else []
         first = next((t for t in placed if t is not None), None)
         if first is None:
@@ -87,6 +77,27 @@ def align_in_cues(audio, words, cue_times, language, is_cancelled=None, keep_cue
         for w, t in zip(own, placed):
             timed[w.id] = t
     return timed
+
+
+def _tasks(audio, words, cue_times, language):
+    """(cue time, its spoken words, their tokens, the align job) for each found cue worth aligning."""
+    members = {}
+    for w in words:
+        members.setdefault(w.cue_index, []).append(w)
+    order = sorted(range(len(cue_times)), key=lambda i: cue_times[i].start)
+    for rank, i in enumerate(order):
+        place = cue_times[i]
+        own = [w for w in members.get(i, []) if not w.sound]
+        if not place.found or not own:
+            continue
+        before = cue_times[order[rank - 1]].end if rank else None
+        after = cue_times[order[rank + 1]].start if rank + 1 < len(order) else None
+        lo, hi = window(place.start, place.end, before, after, len(audio) / SAMPLE_RATE)
+        if hi - lo < MIN_WINDOW:
+            continue
+        tokens = [tokens_for(normalize(w.text), language) for w in own]
+        samples = (np.clip(audio[int(lo * SAMPLE_RATE):int(hi * SAMPLE_RATE)], -1, 1) * 32767).astype(np.int16)
+        yield place, own, tokens, (samples, [t for ts in tokens for t in ts], lo)
 
 
 def speech_matches(timed, words, cue_times):
