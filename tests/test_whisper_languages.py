@@ -57,8 +57,11 @@ def test_a_multilingual_model_knows_the_subtitle_language_and_is_told_it(told, s
 def test_an_english_only_model_knows_english_only(told, spanish):
     options = Options(whisper_model="/models/medium.en", language="en")
     assert runner.recogniser_languages(options) == {"en"}
-    speech.transcribe(spanish, options)
+    assert speech.transcribe(spanish, options).language == "en"
     assert set(told) == {"en"}
+    # Told no language (the subtitles' was unclear), an English-only model still hears English.
+    assert speech.transcribe(spanish, Options(whisper_model="/models/medium.en", language="")).language == "en"
+    assert speech.transcribe(spanish, Options(whisper_model="/models/large-v3", language="")).language == ""
 
 
 def test_the_bundled_model_knows_english_only():

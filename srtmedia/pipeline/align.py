@@ -67,7 +67,9 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
         estimated = [TimedWord(round(s, 3), round(max(s, e), 3), 0.0) for s, e in zip(sub_times, ends)]
         return Alignment(estimated, ratio, runs, len(anchors), [False] * len(words))
     energy = Energy(audio, transcript.speech)
-    tokens = [tokens_for(k, options.language) for k in keys]  # dictionary tokens per word, spelled once
+    # Pronounced in the language the words were recognised in (a detected
+    # subtitle language may be wrong; an English-only recogniser heard English).
+    tokens = [tokens_for(k, transcript.language or "en") for k in keys]
     pieces = sync.split_at_unmatched(runs, words, keys, asr_keys)
     plans = [plan_chunks(piece, asr, energy, edges)
              for piece, edges in zip(pieces, sync.cue_edges(pieces, anchors, words, cues, sub_times))]

@@ -119,7 +119,7 @@ def transcribe(audio, options, progress=None, is_cancelled=None):
               "vad": {"name": "silero-vad (faster-whisper)", "speech_seconds": round(
                   sum(e - s for s, e in speech), 3)}}
     if not speech:
-        return Transcript(words=[], speech=[], language=options.language, engine=engine)
+        return Transcript(words=[], speech=[], language=heard_in(model, options.language), engine=engine)
     report(0.05, f"Recognising speech in {len(speech)} regions")
     words = drop_loops(_recognise(model, audio, speech, options, cancelled, lambda end: report(
         0.05 + 0.9 * min(1.0, end / duration), f"Recognising speech {_clock(end)} / {_clock(duration)}")))
@@ -129,7 +129,16 @@ def transcribe(audio, options, progress=None, is_cancelled=None):
         # Alone in its clip, the skipped speech no longer follows the voice that derailed the decoder.
         again = drop_loops(_recognise(model, audio, holes, options, cancelled, lambda end: None))
         words = heard_more(words, again, holes)
-    return Transcript(words=words, speech=speech, language=options.language, engine=engine)
+    return Transcript(words=words, speech=speech, language=heard_in(model, options.language), engine=engine)
+
+
+def heard_in(model, language):
+    """The language the model recognises in: ``language`` if it knows it, English for an
+    English-only model, else "" (a multilingual model told none finds its own)."""
+    known = model.supported_languages
+    if language in known:
+        return language
+    return "en" if known == ["en"] else ""
 
 
 def drop_loops(words):
