@@ -18,6 +18,7 @@ import numpy as np
 from srtmedia.pipeline.model import TimedWord
 
 PARKED = 0.25         # seconds a word may end before Whisper heard it start
+SYLLABLE = 0.15       # seconds of sound that make a syllable of a word, not another word's tail
 RISE = 6.0            # dB over the pause's floor where a word's sound begins
 VOICING_LAG = 0.03    # seconds periodicity may be found after the voice begins (30 ms frames)
 SPAN = 25.0            # dB under the loudest of the word's first 200 ms where its sound begins
@@ -53,9 +54,11 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15):
             previous_end = timed[k].end
             continue
         # A word stretched from the end of the previous sentence over the
-        # pause, which Whisper heard after it: it starts where the sound resumes.
+        # pause, which Whisper heard after it: it starts where the sound
+        # resumes. (A syllable's worth of sound before the pause is the word's own.)
         pause = energy.pause(word.start, min(word.end, heard)) if heard - word.start > PARKED else None
-        onset = energy.onset(pause, word.end) if pause is not None else None
+        glued = pause is not None and energy.voiced(word.start, pause - 0.025) * (pause - word.start) < SYLLABLE
+        onset = energy.onset(pause, word.end) if glued else None
         if onset is not None:
             timed[k] = TimedWord(round(onset, 3), word.end, word.confidence)
             previous_end = word.end
