@@ -19,9 +19,12 @@ from srtmedia.pipeline.text import normalize
 
 PAD = 0.35        # seconds of audio searched on either side of a cue
 MIN_WINDOW = 0.3  # seconds: a shorter stretch holds no word worth aligning
-# Seconds a cue's first word may start before, or after, the cue's placed
-# start: the aligner often lets the pause eat a first phone or two.
-ONSET_EARLY, ONSET_LATE = 0.15, 0.35
+# Seconds after the cue's placed start that its first word may start (the
+# aligner often lets the pause eat a first phone or two); before it, the
+# word must at least reach past the start (the aligner often stretches a
+# first word back over the pause instead).
+ONSET_LATE = 0.35
+SHORTEST = 0.02   # seconds: a word shorter than this was squeezed in, not said
 # The words fit the speech (it is in the subtitles' language, not a
 # translation) when their median confidence reaches MATCH_CONFIDENCE, over at
 # least MATCH_SHARE of the cues. Measured on bench/languages.py cases (espeak
@@ -48,8 +51,10 @@ def align_in_cues(audio, words, cue_times, language, is_cancelled=None, keep_cue
     on onsets finer than the aligner's 10 ms frames, and the aligner tends to
     stretch a first word back over the pause before it (bench/languages.py:
     cue starts 1-2 ms median either way, but one German cue 120 ms early when
-    the aligner's start was taken). If the aligner put the first word further
-    than ONSET_EARLY before or ONSET_LATE after it, the cue's alignment is not used.
+    the aligner's start was taken). A first word the aligner parked in the
+    pause before it lasts until the next word; if it put the first word more
+    than ONSET_LATE after it, or the next word before it, the cue's
+    alignment is not used.
     ``keep_cue_starts=False`` leaves the aligner's own times (bench/wordtiming.py).
     Long media are aligned on every core (or ``threads``).
     """
@@ -69,11 +74,13 @@ def align_in_cues(audio, words, cue_times, language, is_cancelled=None, keep_cue
         if first is None:
             continue
         if keep_cue_starts:
-            if not -ONSET_EARLY <= first.start - place.start <= ONSET_LATE:
-                continue
             k = placed.index(first)
-            placed[k] = TimedWord(round(place.start, 3), round(max(first.end, place.start + 0.02), 3),
-                                  first.confidence)
+            following = next((t.start for t in placed[k + 1:] if t is not None), None)
+            # A first word parked in the pause before the cue lasts until the next word.
+            end = first.end if first.end > place.start + SHORTEST else following
+            if first.start - place.start > ONSET_LATE or end is None or end <= place.start + SHORTEST:
+                continue
+            placed[k] = TimedWord(round(place.start, 3), round(end, 3), first.confidence)
         for w, t in zip(own, placed):
             timed[w.id] = t
     return timed
