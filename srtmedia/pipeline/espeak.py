@@ -6,10 +6,12 @@ is installed (pip alone is enough), else from the system (Debian's
 espeak-ng keeps global state and is not thread-safe, so there is one
 ``Espeak`` per process and every call into it holds ``Espeak.lock``.
 """
+import contextlib
 import ctypes
 import ctypes.util
 import functools
 import os
+import sys
 import threading
 from dataclasses import dataclass
 
@@ -21,8 +23,8 @@ _SYSTEM_NAMES = ("libespeak-ng.so.1", "libespeak-ng.dylib", "espeak-ng.dll")
 
 # Subtitle language codes (ISO 639-1, or 639-3 where there is none) whose
 # espeak-ng voice has another name; every other code is tried as it is.
-_VOICES = {"en": "en-us", "zh": "cmn", "yue": "yue", "nb": "nb", "no": "nb", "pt-br": "pt-br",
-           "fa": "fa", "he": "he", "iw": "he", "jw": "jv", "tl": "fil"}
+_VOICES = {"en": "en-us", "zh": "cmn", "no": "nb", "nn": "nb", "iw": "he", "ary": "ar", "arz": "ar",
+           "gom": "kok", "uzs": "uz"}
 
 
 class EspeakMissing(RuntimeError):
@@ -142,14 +144,37 @@ def available():
 
 
 def voice_for(language):
-    """The espeak-ng voice for a language code (``es``, ``zh``, ``pt-BR``), or None if it has none."""
+    """The espeak-ng voice for a language code (``es``, ``zh``, ``pt-BR``), or None if it has none.
+
+    A voice whose dictionary is missing from the data (the wheel lacks
+    Faroese's) is none: it reads nothing, only complaining on stderr.
+    """
     if not language:
         return None
     code = language.lower().replace("_", "-")
-    candidates = [_VOICES.get(code, code), code.split("-")[0]]
+    return _working_voice(tuple(dict.fromkeys([_VOICES.get(code, code), code.split("-")[0]])))
+
+
+@functools.lru_cache(maxsize=None)
+def _working_voice(candidates):
     engine = shared()
-    with engine.lock:
+    with engine.lock, _quiet_stderr():
         for voice in candidates:
-            if engine.set_voice(voice):
+            if engine.set_voice(voice) and engine._phonemes("1"):
                 return voice
     return None
+
+
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Silence what the C library prints on file descriptor 2 while trying voices."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
