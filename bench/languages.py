@@ -22,6 +22,8 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from bench import align, corpus
 from bench.distort import Distortion, cut_points, render, sloppy_spans, subtitle_segments, timeline
 from bench.fixtures import OUT as FIXTURES
@@ -48,6 +50,10 @@ class LanguageSpec:
     distortion: Distortion = field(default_factory=Distortion)
     fmt: str = "wav"
     seed: int = 0
+    rounds: int = 1                # the story told this many times, voices taking turns
+
+    def texts(self, code):
+        return _text(code) * self.rounds
 
     def key(self):
         texts = [_text(self.speech), _text(self.subtitles)]
@@ -95,9 +101,9 @@ CASES = [spec for n, code in enumerate(("es", "de", "fr", "ru", "zh", "ja")) for
 ]
 
 
-def translated_texts(words, cues, code):
-    """Cue texts in language ``code``: each sentence's words shared out over its cues as its own words are."""
-    sentences = [s for p in _text(code) for s in split_sentences(p)]
+def translated_texts(words, cues, texts):
+    """Cue texts from the paragraphs ``texts``: each sentence's words shared out over its cues as its own are."""
+    sentences = [s for p in texts for s in split_sentences(p)]
     per_sentence = {}
     for c, idx in enumerate(cues):
         for i in idx:
@@ -126,7 +132,9 @@ def cue_text(tokens, code):
 def generate(spec, folder):
     """Write one case into ``folder``; return its truth dict (shaped as ``corpus.generate``'s)."""
     voice, wpm = VOICES[spec.speech]
-    prog = build_programme(_text(spec.speech), [voice], [wpm], seed=spec.seed)
+    # Told again, the story is read by a second voice, a little slower.
+    voices, wpms = [voice, f"{voice}+f3"][:spec.rounds], [wpm, wpm - 15][:spec.rounds]
+    prog = build_programme(spec.texts(spec.speech), voices, wpms, seed=spec.seed)
     words, dist = prog.words, spec.distortion
     cues = make_cues(words) if spec.speech not in UNSPACED else by_sentence(words)
     spans = [(words[c[0]].start, words[c[-1]].end) for c in cues]
@@ -134,7 +142,7 @@ def generate(spec, folder):
     seed = int(spec.key(), 16) % (1 << 31)
     samples = render(line, prog.audio, prog.rate, seed)
     media, codec_lag_ms = corpus.write_media(folder, samples, prog.rate, spec.fmt)
-    texts = (translated_texts(words, cues, spec.subtitles) if spec.subtitles != spec.speech
+    texts = (translated_texts(words, cues, spec.texts(spec.subtitles)) if spec.subtitles != spec.speech
              else [cue_text([words[i].text for i in c], spec.speech) for c in cues])
     srt = [SrtCue(dist.subtitle_time(s), dist.subtitle_time(e), text)
            for text, (s, e) in zip(texts, sloppy_spans(spans, dist.sloppy, seed))]
@@ -164,6 +172,27 @@ def librivox_spanish():
                                         "cues": cues, "words": [], "segments": truth_segments(cues, english["offset"])})
 
 
+def random_spec(seed):
+    """A random case: language (or a translation), offset, ratio, and maybe a music break, a removal, hand timing.
+
+    The story is told twice (about two minutes, 24 cues) so that a cut leaves cues on both sides.
+    """
+    rng = np.random.default_rng(seed)
+    pairs = [(c, c) for c in ("es", "de", "fr", "ru", "zh", "ja")] + [("en", "es"), ("es", "en"), ("en", "de")]
+    speech, subtitles = pairs[int(rng.integers(len(pairs)))]
+    ratios = (1.0, 1.0, 25 / 23.976, 23.976 / 25, 24 / 23.976, 25 / 24, 24 / 25, 30 / 29.97, 29.97 / 30)
+    inserts = ((round(float(rng.uniform(15, 90)), 1), "music", round(float(rng.uniform(8, 40)), 1)),) \
+        if rng.random() < 0.4 else ()
+    removals = ((round(float(rng.uniform(15, 90)), 1), round(float(rng.uniform(5, 15)), 1)),) \
+        if rng.random() < 0.3 else ()
+    distortion = Distortion(offset=round(float(rng.uniform(-10, 30)), 2), scale=float(rng.choice(ratios)),
+                            inserts=inserts, removals=removals, sloppy=0.2 if rng.random() < 0.25 else 0.0)
+    kind = "same" if speech == subtitles else "translated"
+    return LanguageSpec(f"random-{seed}-{speech}>{subtitles}" if kind == "translated" else f"random-{seed}-{speech}",
+                        kind, speech, subtitles, distortion, str(rng.choice(["wav", "mp3", "mp4"])), seed=seed,
+                        rounds=2)
+
+
 def targets(results):
     """Per case, srtmedia's share of cue starts within 100 ms against its target and against ffsubsync."""
     lines = []
@@ -181,16 +210,23 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", help="regex on case names")
     ap.add_argument("--list", action="store_true", help="list case names and exit")
+    ap.add_argument("--random", type=int, default=0, metavar="N", help="N random cases instead (seeds printed)")
+    ap.add_argument("--seed", type=int, default=None, help="first seed of --random (default: a new one)")
     align.add_method_arguments(ap, "srtmedia,ffsubsync")
     args = ap.parse_args(argv)
     methods, options = align.chosen_methods(ap, args)
-    specs = [s for s in CASES if not args.cases or re.search(args.cases, s.name)]
+    if args.random:
+        first = args.seed if args.seed is not None else int(np.random.default_rng().integers(1 << 20))
+        specs = [random_spec(first + k) for k in range(args.random)]
+    else:
+        specs = [s for s in CASES if not args.cases or re.search(args.cases, s.name)]
     if args.list:
         for spec in specs:
-            print(f"{spec.name:18} {spec.kind:10} speech {spec.speech} subtitles {spec.subtitles} {spec.fmt}")
+            print(f"{spec.name:22} {spec.kind:10} speech {spec.speech} subtitles {spec.subtitles} {spec.fmt} "
+                  f"{asdict(spec.distortion)}")
         return 0
     cases = [build(spec) for spec in specs]
-    if not args.cases or re.search(args.cases, "librivox>es"):
+    if not args.random and (not args.cases or re.search(args.cases, "librivox>es")):
         cases.append(librivox_spanish())
     results = [align.run_case(case, methods, options, False) for case in cases]
     summary = align.aggregate(results)
