@@ -93,3 +93,13 @@ def test_random_cue_cuts_keep_every_character_and_the_sentence_ends(seed):
     ends = {_characters(join_words(sentences[:k + 1])) for k in range(len(sentences))}
     cumulative = [_characters(join_words(built[:k + 1])) for k in range(len(built))]
     assert ends <= set(cumulative), f"seed {seed}: {built}"
+
+
+def test_chinese_paragraphs_break_where_the_topic_changes():
+    river = ["这条河发源于北方的山里。", "河水每年春天上涨。", "河边的村子靠河水生活。", "渔民每天在河上打鱼。"]
+    school = ["学校在城市的东边。", "学校里有很多学生。", "学生每天早上去学校。", "老师在学校教学生。",
+              "学校的图书馆很大。", "学生喜欢学校。", "学校旁边有公园。", "学生下课以后去公园。"]
+    sentences = river + school   # evenly timed: only the vocabulary tells the topics apart
+    cues = [Cue(k, k * 2.0, k * 2.0 + 1.8, s) for k, s in enumerate(sentences)]
+    document = BuiltinEngine("zh").build(words_from_cues(cues), cues)
+    assert [[s.text for s in p] for p in document.paragraphs] == [river, school]

@@ -340,10 +340,15 @@ def _weighted(bags):
 
 
 def _content_terms(span):
-    for w in span:
-        key = normalize(w.text).replace("'", "")
+    keys = [normalize(w.text).replace("'", "") for w in span]
+    for key in keys:
         if len(key) > 2 and key not in _STOP_WORDS and not key.isdigit():
             yield _stem(key)
+    # Chinese and Japanese words are one character each here: pairs of
+    # neighbouring characters stand in for words (most Chinese words are two).
+    for a, b in zip(keys, keys[1:]):
+        if len(a) == len(b) == 1 and is_unspaced(a) and is_unspaced(b):
+            yield a + b
 
 
 def _stem(key):
