@@ -45,9 +45,10 @@ def pip_source():
     """The library and data shipped by ``espeakng-loader``, or None when it is not installed."""
     try:
         import espeakng_loader
-    except ImportError:
+
+        library, data = espeakng_loader.get_library_path(), espeakng_loader.get_data_path()
+    except (ImportError, RuntimeError):  # RuntimeError: the wheel's data folder is missing
         return None
-    library, data = espeakng_loader.get_library_path(), espeakng_loader.get_data_path()
     if not os.path.isfile(library):
         return None
     from importlib.metadata import version
