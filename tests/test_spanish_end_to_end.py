@@ -40,6 +40,7 @@ def test_spanish_subtitles_are_retimed_with_word_timings(tmp_path):
     result = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
 
     assert result["language"]["subtitles"] == "es"
+    assert result["engine"]["pronunciations"]["name"] == "espeak-ng"
     assert {c["placed_by"] for c in result["cues"]} == {"speech timing"}
     starts = np.array([c["start"] for c in result["cues"]])
     truth = np.array([a for a, _, _ in programme.sentences])

@@ -135,6 +135,14 @@ def shared():
                         "libespeak-ng1)" + (f"; could not start: {'; '.join(failures)}" if failures else ""))
 
 
+def describe():
+    """The result's note on the pronunciation engine, or None when there is none."""
+    if not available():
+        return None
+    engine = shared()
+    return {"name": "espeak-ng", "version": engine.version, "source": engine.source.version}
+
+
 def available():
     """True when a libespeak-ng can be loaded."""
     try:

@@ -20,6 +20,7 @@ def run(subtitles_path, media_path, options=None, progress=None, is_cancelled=No
     ``is_cancelled()`` is polled between steps and stops the run with
     Cancelled. Bad input raises a PipelineError subclass.
     """
+    from srtmedia.pipeline import espeak
     from srtmedia.pipeline.align import align_words
     from srtmedia.pipeline.assemble import build_result
     from srtmedia.pipeline.llm import engine_for
@@ -87,7 +88,8 @@ def run(subtitles_path, media_path, options=None, progress=None, is_cancelled=No
                                     language.code if options.word_timing else None)
         warnings += alignment.warnings
         aligner = {"name": "speech timing (voice activity against cue timing)", "version": None}
-    engine = {**transcript.engine, "text": document.engine, "aligner": aligner}
+    engine = {**transcript.engine, "text": document.engine, "aligner": aligner,
+              "pronunciations": espeak.describe() if options.word_timing else None}
     result = build_result(cues, words, document, alignment, transcript,
                           {k: media[k] for k in ("duration", "format", "streams")}, engine, warnings,
                           placed_by="words" if by_words else "speech timing",
