@@ -98,3 +98,20 @@ ENGLISH = ("The river rises in the mountains of the north, among rocks and pine 
 def test_words_fit_the_speech_in_their_own_language_and_not_a_translation():
     assert _fit("es", " ".join(SPANISH), SPANISH, "es")
     assert not _fit("en", ENGLISH, SPANISH, "es")
+
+
+def test_a_language_espeak_does_not_speak_keeps_spread_words_and_says_so():
+    from srtmedia.pipeline.speech import detect_speech
+    from srtmedia.pipeline.speech_timing import align_by_speech
+
+    programme, audio = _programme("es", seed=6)
+    cues = [Cue(k, a + 1.0, b + 1.0, text) for k, ((a, b, _), text) in enumerate(zip(programme.sentences,
+                                                                                        SENTENCES["es"]))]
+    words = words_from_cues(cues)
+    speech = detect_speech(audio)
+    spread = align_by_speech(audio, words, cues, speech)
+    unknown = align_by_speech(audio, words, cues, speech, "zu")   # isiZulu: no espeak-ng voice
+    assert unknown.words == spread.words
+    assert any("does not speak 'zu'" in w for w in unknown.warnings)
+    aligned = align_by_speech(audio, words, cues, speech, "es")
+    assert aligned.words != spread.words and not aligned.warnings
