@@ -74,6 +74,12 @@ def test_silence_gives_no_word_times():
     assert timed == [None] * 3 or min(t.end - t.start for t in timed) < 0.05
 
 
+def split_sentences(text):
+    from bench.speech import split_sentences
+
+    return split_sentences(text)
+
+
 def _fit(speech_language, speech_text, subtitle_texts, subtitle_language):
     from bench.speech import build_programme
     from bench.wordtiming import VOICES, resample
@@ -84,7 +90,8 @@ def _fit(speech_language, speech_text, subtitle_texts, subtitle_language):
     cue_times = [SimpleNamespace(start=a, end=b, found=True) for a, b, _ in programme.sentences]
     cues = [Cue(k, c.start, c.end, text) for k, (c, text) in enumerate(zip(cue_times, subtitle_texts))]
     words = words_from_cues(cues)
-    return speech_matches(align_in_cues(audio, words, cue_times, subtitle_language), words, cue_times)
+    return speech_matches(align_in_cues(audio, words, cue_times, subtitle_language), words, cue_times,
+                          subtitle_language)
 
 
 SPANISH = ["El río nace en las montañas del norte, entre rocas y bosques de pinos.",
@@ -98,6 +105,8 @@ ENGLISH = ("The river rises in the mountains of the north, among rocks and pine 
 def test_words_fit_the_speech_in_their_own_language_and_not_a_translation():
     assert _fit("es", " ".join(SPANISH), SPANISH, "es")
     assert not _fit("en", ENGLISH, SPANISH, "es")
+    assert _fit("en", ENGLISH, split_sentences(ENGLISH), "en")
+    assert not _fit("es", " ".join(SPANISH), split_sentences(ENGLISH), "en")
 
 
 def test_a_language_espeak_does_not_speak_keeps_spread_words_and_says_so():

@@ -84,8 +84,11 @@ def run(subtitles_path, media_path, options=None, progress=None, is_cancelled=No
     else:
         report("aligning", 0.5, "Placing the cues on the timing of speech")
         warnings.append(why_speech_timing(language.code, known, alignment, words))
+        # Words are aligned inside their cues only where no recogniser has
+        # already said they are not the words spoken (it heard others).
+        heard_others = alignment is not None and transcript.language == language.code
         alignment = align_by_speech(audio, words, cues, transcript.speech,
-                                    language.code if options.word_timing else None)
+                                    language.code if options.word_timing and not heard_others else None)
         warnings += alignment.warnings
         aligner = {"name": "speech timing (voice activity against cue timing)", "version": None}
     engine = {**transcript.engine, "text": document.engine, "aligner": aligner,

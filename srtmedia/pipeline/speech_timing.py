@@ -77,7 +77,7 @@ def _aligned_words(audio, words, cue_times, language, spread):
         return spread, [f"espeak-ng does not speak {language!r}: word times are spread over each cue, "
                         "not heard one by one"]
     aligned = align_in_cues(audio, words, cue_times, language)
-    if not speech_matches(aligned, words, cue_times):
+    if not speech_matches(aligned, words, cue_times, language):
         return spread, [f"the words of the subtitles do not fit the speech as {language!r} words (a translation?): "
                         "word times are spread over each cue, not heard one by one"]
     missed = sorted({w.cue_index + 1 for w, a in zip(words, aligned)
