@@ -150,7 +150,7 @@ def test_cues_go_to_speech_timing_when_their_words_place_too_few():
     words = [SubWord(i, "palabra", i // 2) for i in range(20)]              # ten cues of two words
     heard = [i < 4 for i in range(20)]                                       # the words of two cues heard
     alignment = SimpleNamespace(heard=heard, runs=["a run"])
-    assert word_share(alignment, words) == pytest.approx(0.2) < MIN_WORD_SHARE
+    assert word_share(alignment, words) == pytest.approx(0.2) and 0.2 < MIN_WORD_SHARE
     assert word_share(SimpleNamespace(heard=[True] * 20, runs=[]), words) == 0.0   # no run: nothing placed
     assert "20% of cues matched" in why_speech_timing("en", {"en"}, alignment, words)
     assert "'es', which the recogniser does not know (en)" in why_speech_timing("es", {"en"}, None, words)
