@@ -77,6 +77,7 @@ class Espeak:
             self._blocks, self._events = [], []
             if not self._engine.set_voice(voice):
                 raise ValueError(f"espeak-ng has no voice {voice!r}")
+            self._engine.seed()  # the same text and voice give the same audio, whatever came before
             self._lib.espeak_SetParameter(_PARAM_RATE, int(wpm), 0)
             self._lib.espeak_SetParameter(_PARAM_PITCH, int(pitch), 0)
             buf = ctypes.create_string_buffer(data)

@@ -91,6 +91,12 @@ class Espeak:
         self.lock = threading.RLock()
         self._voice = None
 
+    def seed(self, value=0):
+        """Make what is synthesised next reproducible: espeak-ng 1.52 seeds its breath and
+        jitter noise from the clock (1.51 used libc's unseeded rand()). Hold ``lock``."""
+        if hasattr(self.lib, "espeak_ng_SetRandSeed"):
+            self.lib.espeak_ng_SetRandSeed(ctypes.c_long(value))
+
     @property
     def version(self):
         return self.lib.espeak_Info(None).decode()
