@@ -68,3 +68,18 @@ def test_a_cue_start_glued_to_the_previous_sentence_moves_to_where_whisper_heard
     energy = Energy(audio, speech=[(0.45, said + 0.4)])
     snap_to_onsets(timed, energy, heard_at={1: said + 0.03}, first_phones={0: "DH", 1: "AE"})
     assert abs(timed[1].start - said) <= 0.03, (timed[1], said)
+
+
+def test_a_word_glued_over_a_pause_a_music_bed_fills_starts_where_the_voice_resumes():
+    before, after = synthesize("the timetable office"), synthesize("The answer")
+    said = 0.5 + len(before) / SAMPLE_RATE + 0.4
+    voice = np.concatenate([before, _seconds(0.4), after])
+    bed = voice + _hum(len(voice) / SAMPLE_RATE, level=0.01)  # no silence left in the pause
+    audio = np.concatenate([_seconds(0.5), bed, _seconds(0.5)])
+    # The aligner stretched "The" back over the pause to the end of "office";
+    # voice activity detection heard the pause (its regions are padded by 60 ms).
+    timed = [TimedWord(0.5, said - 0.4, 0.9), TimedWord(said - 0.4, said + 0.1, 0.9)]
+    energy = Energy(audio, speech=[(0.44, said - 0.34), (said - 0.06, 0.5 + len(voice) / SAMPLE_RATE + 0.06)])
+    assert energy.pause(said - 0.4, said) is None
+    snap_to_onsets(timed, energy, heard_at={1: said + 0.02}, first_phones={1: "DH"})
+    assert abs(timed[1].start - said) <= 0.07, (timed[1], said)

@@ -10,6 +10,9 @@ nasals and voiced consonants are) than the word's first phone reaches is not
 the word, whose start is then the sound leading into its voice; and where no
 silence precedes the word (a bed, noise), the aligner's start stands if the
 first phone explains it, since sound can hide a quiet f or h from energy.
+Under a bed, voice activity detection still hears the pause energy cannot:
+a word stretched back across a gap between its regions starts after the
+gap, and a word with a voiced first phone starts inside its region.
 """
 import bisect
 
@@ -29,6 +32,7 @@ PITCH_LAGS = (40, 256)  # samples at 16 kHz: 400 Hz down to 62.5 Hz
 LEAD_VOICED = 0.05    # seconds of sound before voicing a voiced first phone explains (a stop's burst)
 # ... and the unvoiced ones: a fricative's hiss, an aspiration or a burst.
 LEADS = {"S": 0.2, "SH": 0.2, "F": 0.2, "TH": 0.2, "CH": 0.15, "HH": 0.1, "P": 0.1, "T": 0.1, "K": 0.1}
+VAD_PAD = 0.06        # seconds voice activity regions reach past the voice (speech.py: speech_pad_ms)
 VAD_EARLY = 0.15      # seconds a word may start before voice activity detection's region does
 
 
@@ -59,6 +63,8 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15):
         pause = energy.pause(word.start, min(word.end, heard)) if heard - word.start > PARKED else None
         glued = pause is not None and energy.voiced(word.start, pause - 0.025) * (pause - word.start) < SYLLABLE
         onset = energy.onset(pause, word.end) if glued else None
+        if pause is None and (heard - word.start > PARKED or k not in heard_at):
+            onset = _after_speech_gap(energy, word)
         if onset is not None:
             timed[k] = TimedWord(round(onset, 3), word.end, word.confidence)
             previous_end = word.end
@@ -76,6 +82,21 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15):
         previous_end = timed[k].end
 
 
+def _after_speech_gap(energy, word):
+    """Where a word glued over a pause that a music bed or noise fills starts, or None.
+
+    Energy finds no silence there, but voice activity detection hears the
+    voice stop and start again: the word (which Whisper, if it matched it,
+    heard after the gap) starts where the voice resumes, at the next region's
+    start (VAD_PAD before the voice), unless more than a short syllable of it
+    lies before the gap.
+    """
+    gap = energy.speech_gap(word.start, word.end)
+    if gap is None or gap[0] - word.start > SYLLABLE + VAD_PAD or gap[1] >= word.end - SYLLABLE / 3:
+        return None
+    return gap[1]
+
+
 def _speech_start(energy, lo, word, lead):
     """Where a word after a pause starts: the rise of its sound out of silence, if that leads to its voice.
 
@@ -83,10 +104,19 @@ def _speech_start(energy, lo, word, lead):
     """
     # Music or noise in the pause is loud, even periodic, but voice activity
     # detection did not call it speech: the word starts in the speech region its end lies in.
-    in_speech = energy.speech_start(word.end) - VAD_EARLY
-    onset = energy.onset(max(lo, in_speech), word.end)
+    region = energy.speech_start(word.end)
+    start = _rise_into_voice(energy, max(lo, region - VAD_EARLY), word, lead)
+    if lead <= LEAD_VOICED and word.start < region:
+        # The aligner began before the region, on the bed: a voiced first
+        # phone is in the region, which starts VAD_PAD before the voice.
+        return region if start is None else min(max(start, region), region + VAD_PAD)
+    return start
+
+
+def _rise_into_voice(energy, lo, word, lead):
+    onset = energy.onset(lo, word.end)
     if onset is None:
-        return _start_over_sound(energy, max(lo, in_speech), word, lead)
+        return _start_over_sound(energy, lo, word, lead)
     found = energy.speech_onset(onset, word.end, lead)
     if found and found[1] - lead > onset and energy.faint(onset, found[0], found[1]):
         # A faint sound the first phone cannot explain before the voice: a
@@ -238,6 +268,13 @@ class Energy:
         """Start (s) of the voice activity region that holds ``t``, or -inf outside every one."""
         k = bisect.bisect_right(self.speech_starts, t) - 1
         return self.speech[k][0] if k >= 0 and t <= self.speech[k][1] else float("-inf")
+
+    def speech_gap(self, lo, hi):
+        """(end, start) of the pause before the first voice activity region starting in (lo, hi], or None."""
+        k = bisect.bisect_right(self.speech_starts, lo)
+        if k == 0 or k == len(self.speech) or self.speech[k][0] > hi:
+            return None
+        return self.speech[k - 1][1], self.speech[k][0]
 
     def speech_share(self, start, end):
         """Share of [start, end] that voice activity detection called speech."""
