@@ -72,11 +72,13 @@ class SpeechMap:
 class SpeechSignal:
     """Speech (+1) and silence (-SILENCE_WEIGHT) over media time, integrated for fast sums."""
 
-    def __init__(self, speech, duration):
+    def __init__(self, speech, duration, pauses=()):
         frames = max(1, int(math.ceil(duration / FRAME)))
         value = np.full(frames, -SILENCE_WEIGHT)
         for start, end in speech:
             value[max(0, int(round(start / FRAME))):max(0, int(round(end / FRAME)))] = 1.0
+        for start, end in pauses:
+            value[max(0, int(round(start / FRAME))):max(0, int(round(end / FRAME)))] = -SILENCE_WEIGHT
         self.integral = np.concatenate([[0.0], np.cumsum(value) * FRAME])
         self.frames = frames
 
@@ -101,7 +103,7 @@ class SpeechSignal:
         return self.cumulative(end, between) - self.cumulative(start, between)
 
 
-def fit_map(speech, spans, duration, onsets=None, ratios=CANDIDATE_RATIOS, split_cost=SPLIT_COST):
+def fit_map(speech, spans, duration, onsets=None, ratios=CANDIDATE_RATIOS, split_cost=SPLIT_COST, pauses=()):
     """The SpeechMap that best lays the cue ``spans`` [(start, end)] over ``speech`` [(start, end)].
 
     ``onsets`` are where the speech of each region is first heard (default:
@@ -114,6 +116,8 @@ def fit_map(speech, spans, duration, onsets=None, ratios=CANDIDATE_RATIOS, split
     if not spans:
         return SpeechMap(1.0, [], set(), 0.0)
     signal = SpeechSignal(speech, duration)
+    # Pauses inside voice activity sharpen the choice among the offsets found, not the search for them.
+    sharp = SpeechSignal(speech, duration, pauses) if len(pauses) else signal
     starts, ends = np.array([s for s, _ in spans]), np.array([max(s, e) for s, e in spans])
     coarse = [(ratio, *_best_path(signal, ratio * starts, ratio * ends, duration, split_cost)) for ratio in ratios]
     top = max(score for _, score, _, _ in coarse)
@@ -121,7 +125,7 @@ def fit_map(speech, spans, duration, onsets=None, ratios=CANDIDATE_RATIOS, split
     for ratio, score, segments, step in coarse:
         if score < top - CLOSE_RATIO:
             continue
-        found = _fit_ratio(signal, ratio, ratio * starts, ratio * ends, segments, step, split_cost)
+        found = _fit_ratio(signal, sharp, ratio, ratio * starts, ratio * ends, segments, step, split_cost)
         # Neighbouring ratios fit a short file alike: the file is taken as not re-timed unless
         # another ratio fits clearly better.
         found.score -= 0.0 if ratio == 1.0 else RATIO_COST
@@ -132,7 +136,7 @@ def fit_map(speech, spans, duration, onsets=None, ratios=CANDIDATE_RATIOS, split
     nearest = min(ratios, key=lambda r: abs(math.log(r / trend)))
     if nearest != best.ratio and abs(math.log(trend / best.ratio)) > 0.75 * abs(math.log(nearest / best.ratio)):
         ratio, _, segments, step = next(c for c in coarse if c[0] == nearest)
-        other = _fit_ratio(signal, ratio, ratio * starts, ratio * ends, segments, step, split_cost)
+        other = _fit_ratio(signal, sharp, ratio, ratio * starts, ratio * ends, segments, step, split_cost)
         if other.score >= best.score - SPLIT_COST:
             best = other
     _settle_on_onsets(sorted(onsets or (start for start, _ in speech)), best.ratio * starts, best)
@@ -161,13 +165,17 @@ def _settle_on_onsets(onsets, starts, speech_map):
             segment.offset = round(segment.offset + float(np.median(gaps)), 3)
 
 
-def _fit_ratio(signal, ratio, starts, ends, segments, step, split_cost):
-    """The SpeechMap at one ratio from its coarse segments: ordered, refined and scored at 10 ms."""
+def _fit_ratio(signal, sharp, ratio, starts, ends, segments, step, split_cost):
+    """The SpeechMap at one ratio from its coarse segments: ordered, refined and scored at 10 ms.
+
+    ``sharp`` is the speech with the pauses inside voice activity taken out:
+    the ordered path and the score use it.
+    """
     offsets = []
     for segment in _refine(signal, starts, ends, segments, step):
         if all(abs(segment.offset - o) >= SAME_PLACE for o in offsets):
             offsets.append(segment.offset)
-    placed = _ordered_path(signal, starts, ends, np.array(offsets), split_cost)
+    placed = _ordered_path(sharp, starts, ends, np.array(offsets), split_cost)
     segments = []
     for i, k in enumerate(placed):
         if k >= 0 and not (segments and segments[-1].offset == offsets[k]):
@@ -183,7 +191,7 @@ def _fit_ratio(signal, ratio, starts, ends, segments, step, split_cost):
     offsets = np.empty(len(starts))
     for segment in segments:
         offsets[segment.first:segment.last + 1] = segment.offset
-    score = (float(signal.cover(starts[kept] + offsets[kept], ends[kept] + offsets[kept]).sum())
+    score = (float(sharp.cover(starts[kept] + offsets[kept], ends[kept] + offsets[kept]).sum())
              - split_cost * (len(segments) - 1) - DROP_COST * len(dropped))
     return SpeechMap(ratio, segments, dropped, score)
 

@@ -23,6 +23,9 @@ EARLY_SOUND = 0.15    # seconds before voice activity starts that its first soun
 HOP = 0.005           # seconds per energy frame
 RISE_DB = 12.0        # dB over the pause's floor where the sound of speech begins
 SPAN_DB = 35.0        # ... and no more than this under the loudest of its first 300 ms
+PAUSE_HOP = 0.01      # seconds per frame when looking for pauses inside voice activity
+PAUSE_DB = 25.0       # dB under a region's loud frames (90th percentile) that is a pause
+MIN_PAUSE = 0.15      # seconds of such quiet that make a pause (voice activity's own minimum silence)
 SNAP_FLOOR = 0.06     # seconds an onset may always lie from where its segment's others do
 MIN_CUE = 0.3         # seconds a cue keeps after its start moved onto an onset
 PLACED_BY = "speech timing"
@@ -59,7 +62,8 @@ def align_by_speech(audio, words, cues, speech, language=None):
     """
     duration = len(audio) / SAMPLE_RATE
     spans = [(c.start, c.end) for c in cues]
-    speech_map = activity.fit_map(speech, spans, duration, [sound_onset(audio, start) for start, _ in speech])
+    speech_map = activity.fit_map(speech, spans, duration, [sound_onset(audio, start) for start, _ in speech],
+                                  pauses=quiet_pauses(audio, speech))
     cue_times = place_cues(speech_map, spans, speech, duration, audio)
     timed, heard = word_times(words, cues, cue_times)
     warnings = []
@@ -130,6 +134,30 @@ def _consistent(sounds, mapped, segments):
         scatter = 1.4826 * float(np.median(np.abs(gaps - middle)))  # a robust standard deviation
         kept.update(i for i, gap in zip(cues, gaps) if abs(gap - middle) <= max(SNAP_FLOOR, 3 * scatter))
     return kept
+
+
+def quiet_pauses(audio, speech):
+    """Pauses in the sound inside the ``speech`` regions: [(start, end)] seconds.
+
+    Silero's voice probability stays up through a reader's breath between
+    sentences; the sound does not: PAUSE_DB under the region's loud frames
+    for MIN_PAUSE or longer, not at the region's edges, is a pause.
+    """
+    hop = int(PAUSE_HOP * SAMPLE_RATE)
+    shortest = int(round(MIN_PAUSE / PAUSE_HOP))
+    pauses = []
+    for start, end in speech:
+        first = int(start * SAMPLE_RATE)
+        frames = (int(end * SAMPLE_RATE) - first) // hop
+        if frames < 3 * shortest:
+            continue
+        block = audio[first:first + frames * hop].reshape(frames, hop).astype(np.float64)
+        level = 10 * np.log10(np.mean(block ** 2, axis=1) + 1e-12)
+        quiet = np.concatenate([[False], level < np.percentile(level, 90) - PAUSE_DB, [False]])
+        edges = np.flatnonzero(np.diff(quiet.astype(np.int8)))
+        pauses += [(start + a * PAUSE_HOP, start + b * PAUSE_HOP) for a, b in zip(edges[::2], edges[1::2])
+                   if b - a >= shortest and a > 0 and b < frames]
+    return pauses
 
 
 def unambiguous_onset(onsets, at, reach=ONSET_REACH):
