@@ -92,7 +92,9 @@ def _after_speech_gap(energy, word):
     lies before the gap.
     """
     gap = energy.speech_gap(word.start, word.end)
-    if gap is None or gap[0] - word.start > SYLLABLE + VAD_PAD or gap[1] >= word.end - SYLLABLE / 3:
+    # A word that begins in the gap is not glued: its first sound (a hiss the
+    # detector may miss) can lead its region.
+    if gap is None or not 0 < gap[0] - word.start <= SYLLABLE + VAD_PAD or gap[1] >= word.end - SYLLABLE / 3:
         return None
     return gap[1]
 
