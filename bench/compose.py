@@ -25,7 +25,7 @@ from bench.distort import (SPEECH_LEVEL, Distortion, cut_points, nearest, render
 from bench.speech import ProgrammeBuilder, paragraphs, sentence_pause, split_sentences
 from bench.subs import SrtCue, cue_text, format_srt, make_cues
 
-VERSION = 3                      # bump when generation changes: invalidates the cache
+VERSION = 4                      # bump when generation changes: invalidates the cache
 CACHE = corpus.CACHE / "random"
 ROOT = Path(__file__).resolve().parent.parent
 HUMAN = ROOT / "tests" / "data" / "speech"
