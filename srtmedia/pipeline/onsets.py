@@ -111,7 +111,7 @@ def _speech_start(energy, lo, word, lead):
     if lead <= LEAD_VOICED and word.start < region:
         # The aligner began before the region, on the bed: a voiced first
         # phone is in the region, which starts VAD_PAD before the voice.
-        return region if start is None else min(max(start, region), region + VAD_PAD)
+        return region if start is None else max(start, region)
     return start
 
 
