@@ -1,6 +1,5 @@
 """run(): the three stages in order, with progress and cancellation."""
 import dataclasses
-import os
 from importlib.metadata import version
 
 from srtmedia.pipeline.errors import Cancelled, LimitExceeded, MediaError, SubtitleError
@@ -105,10 +104,9 @@ def run(subtitles_path, media_path, options=None, progress=None, is_cancelled=No
 
 def recogniser_languages(options):
     """The languages the configured Whisper model recognises (the bundled tiny.en: English)."""
-    from srtmedia.pipeline.speech import bundled_model_path, load_model
+    from srtmedia.pipeline.speech import load_model, model_settings
 
-    return set(load_model(options.whisper_model or bundled_model_path(),
-                          options.threads or os.cpu_count() or 1).supported_languages)
+    return set(load_model(*model_settings(options)).supported_languages)
 
 
 def listen(audio, options, language, known, progress, cancelled):

@@ -62,6 +62,11 @@ def load_model(path, threads):
                         local_files_only=True)
 
 
+def model_settings(options):
+    """(model folder, CPU threads) that ``options`` ask for: the bundled tiny.en and every core by default."""
+    return options.whisper_model or bundled_model_path(), options.threads or os.cpu_count() or 1
+
+
 def detect_speech(audio, is_cancelled=None, block=VAD_BLOCK):
     """Seconds ``[(start, end)]`` where Silero VAD hears speech.
 
@@ -109,8 +114,7 @@ def transcribe(audio, options, progress=None, is_cancelled=None):
     speech = detect_speech(audio, cancelled)
     if cancelled():
         raise Cancelled()
-    model_path = options.whisper_model or bundled_model_path()
-    threads = options.threads or os.cpu_count() or 1
+    model_path, threads = model_settings(options)
     model = load_model(model_path, threads)
     engine = {"asr": {"name": "faster-whisper", "model": _model_name(model_path),
                       "model_path": model_path, "version": _version("faster-whisper"),
