@@ -1,6 +1,6 @@
 """Speech with word timings from libespeak-ng, through ctypes.
 
-The library is the one srtmedia.pipeline.espeak loads (the espeakng-loader
+The library is the one srtmedia.pipeline.timing.espeak loads (the espeakng-loader
 wheel, else the system's), so the bench needs no apt step either. The synth
 callback hands over audio blocks together with events; a word
 event carries the sample index at which espeak starts that word.  That is
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from srtmedia.pipeline import espeak
+from srtmedia.pipeline.timing import espeak
 
 # speak_lib.h constants (espeak-ng 1.51/1.52 ABI).
 _POS_CHARACTER = 1

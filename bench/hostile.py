@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 from bench.methods import measure
-from srtmedia.pipeline.media import ffmpeg_exe
+from srtmedia.pipeline.audio.media import ffmpeg_exe
 
 SUBTITLES = "1\n00:00:01,000 --> 00:00:03,000\nHello and welcome to the talk.\n"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.espeak import engine
-from srtmedia.pipeline.scripts import split_unspaced
+from srtmedia.pipeline.text.scripts import split_unspaced
 
 HOP_S = 0.005              # energy frame
 SILENT_DB = -34.0          # below the utterance's loudest frame = silence

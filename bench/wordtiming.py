@@ -32,10 +32,10 @@ import numpy as np
 
 from bench.espeak import engine
 from bench.speech import build_programme, paragraphs, speak_sentence, split_sentences
-from srtmedia.pipeline.media import SAMPLE_RATE
+from srtmedia.pipeline.audio.media import SAMPLE_RATE
 from srtmedia.pipeline.model import Cue
-from srtmedia.pipeline.text import words_from_cues
-from srtmedia.pipeline.words_in_cues import align_in_cues, window
+from srtmedia.pipeline.text.words import words_from_cues
+from srtmedia.pipeline.timing.words_in_cues import align_in_cues, window
 
 VOICES = {"es": ("es", 165), "de": ("de", 155), "fr": ("fr", 165), "ru": ("ru", 150),
           "zh": ("cmn", 150), "ja": ("ja", 150), "en": ("en-us", 165)}
@@ -208,7 +208,7 @@ def _espeak_english():
     """English words read by espeak-ng rather than looked up in the dictionary, as other languages are."""
     import contextlib
 
-    from srtmedia.pipeline import words_in_cues
+    from srtmedia.pipeline.timing import words_in_cues
 
     original = words_in_cues.tokens_for
 

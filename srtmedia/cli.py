@@ -53,9 +53,9 @@ def process(subtitles, media, output, fmt, plot, quiet, text_engine, whisper_mod
     Settings not given here come from SRTMEDIA_* environment variables.
     """
     from srtmedia.pipeline import Options, PipelineError, run
-    from srtmedia.pipeline.chart import check_chart_path, write_chart
-    from srtmedia.pipeline.exports import SUBTITLE_FORMATS, export, format_for_path
-    from srtmedia.pipeline.subtitles import subtitle_format
+    from srtmedia.pipeline.output.chart import check_chart_path, write_chart
+    from srtmedia.pipeline.output.exports import SUBTITLE_FORMATS, export, format_for_path
+    from srtmedia.pipeline.text.subtitles import subtitle_format
 
     original = _subtitle_text(subtitles)
     try:
@@ -102,7 +102,7 @@ def process(subtitles, media, output, fmt, plot, quiet, text_engine, whisper_mod
 def _subtitle_text(path):
     """The subtitle file's text, or None when it is unreadable (the run then says why)."""
     from srtmedia.pipeline.errors import SubtitleError
-    from srtmedia.pipeline.subtitles import decode_subtitle_bytes
+    from srtmedia.pipeline.text.subtitles import decode_subtitle_bytes
 
     try:
         with open(path, "rb") as source:
@@ -113,7 +113,7 @@ def _subtitle_text(path):
 
 def _print_summary(result, seconds, output, plot):
     """What the run changed, in a few lines on standard error (see pipeline/summary.py)."""
-    from srtmedia.pipeline.summary import describe, summarize
+    from srtmedia.pipeline.output.summary import describe, summarize
 
     written = [name for name in (output, plot) if name and name != "-"]
     click.echo(f"srtmedia: {len(result['paragraphs'])} paragraphs, {len(result['cues'])} cues"

@@ -12,7 +12,7 @@ from marshmallow import fields
 
 from srtmedia import __version__
 from srtmedia.ids import USER_ID
-from srtmedia.pipeline.exports import CONTENT_TYPES
+from srtmedia.pipeline.output.exports import CONTENT_TYPES
 from srtmedia.schemas import (EXPORT_FORMATS, ProblemSchema, ResultQuerySchema, SubmitFormSchema, TaskCreatedSchema,
                               TaskListQuerySchema, TaskListSchema, TaskResultSchema, TaskStatusSchema)
 

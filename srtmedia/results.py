@@ -34,7 +34,7 @@ def result_response(data_dir, task, fmt="json"):
     if fmt == "json":
         # Opened now so a DELETE racing with this answer cannot pull the file from under it.
         return Response(_envelope(task["task_id"], open(path, "rb")), mimetype="application/json")
-    from srtmedia.pipeline.exports import CONTENT_TYPES, SUBTITLE_FORMATS, export
+    from srtmedia.pipeline.output.exports import CONTENT_TYPES, SUBTITLE_FORMATS, export
 
     subtitles = task.get("subtitles") or {}
     if fmt == "subtitles":
@@ -55,7 +55,7 @@ def download_name(uploaded, fmt):
 
 def _uploaded_subtitles(data_dir, task_id):
     """The uploaded subtitles' text, or None once they are gone."""
-    from srtmedia.pipeline.subtitles import decode_subtitle_bytes
+    from srtmedia.pipeline.text.subtitles import decode_subtitle_bytes
 
     try:
         with open(os.path.join(task_folder(data_dir, task_id), SUBTITLES_NAME), "rb") as source:

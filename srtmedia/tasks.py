@@ -139,7 +139,7 @@ class Heartbeat(threading.Thread):
 def run_task(store, task_id, retries_left=0):
     """Run the pipeline for an active task and record how it ended; return the final status."""
     from srtmedia.pipeline import Cancelled, Options, PipelineError
-    from srtmedia.pipeline.summary import summarize
+    from srtmedia.pipeline.output.summary import summarize
 
     task = store.get(task_id)
     if task is None or task["status"] not in ACTIVE:

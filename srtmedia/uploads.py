@@ -71,7 +71,7 @@ def check_subtitles(path, max_bytes, max_cues):
     The format is "srt", "vtt", "ass" or "ssa", what results are written in by default.
     """
     from srtmedia.pipeline.errors import LimitExceeded, SubtitleError
-    from srtmedia.pipeline.subtitles import decode_subtitle_bytes, parse_subtitles, subtitle_format
+    from srtmedia.pipeline.text.subtitles import decode_subtitle_bytes, parse_subtitles, subtitle_format
 
     if os.path.getsize(path) > max_bytes:
         raise Problem(413, f"srt_file is larger than {max_bytes} bytes.", field=SUBTITLES_FIELD)
@@ -90,7 +90,7 @@ def check_subtitles(path, max_bytes, max_cues):
 
 def _kind(text):
     """What the subtitles were meant to be, for an error message ("SRT" for anything unclear)."""
-    from srtmedia.pipeline.substation import is_substation
+    from srtmedia.pipeline.output.substation import is_substation
 
     if is_substation(text):
         return "ASS/SSA"

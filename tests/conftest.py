@@ -6,8 +6,8 @@ import wave
 import numpy as np
 import pytest
 
-from srtmedia.pipeline import espeak
-from srtmedia.pipeline.media import SAMPLE_RATE, ffmpeg_exe
+from srtmedia.pipeline.timing import espeak
+from srtmedia.pipeline.audio.media import SAMPLE_RATE, ffmpeg_exe
 
 PHRASES = [
     "Good morning everyone, and welcome to the course.",

@@ -13,7 +13,7 @@ import os
 import time
 
 from srtmedia.pipeline.errors import Cancelled, MediaError
-from srtmedia.pipeline.subtitles import read_subtitles
+from srtmedia.pipeline.text.subtitles import read_subtitles
 
 
 def scripted(subtitles_path, media_path, options=None, progress=None, is_cancelled=None):

@@ -2,11 +2,11 @@
 import numpy as np
 import pytest
 
-from srtmedia.pipeline.activity import fit_map
-from srtmedia.pipeline.language import subtitle_language
-from srtmedia.pipeline.mapping import CANDIDATE_RATIOS
+from srtmedia.pipeline.timing.activity import fit_map
+from srtmedia.pipeline.text.language import subtitle_language
+from srtmedia.pipeline.timing.mapping import CANDIDATE_RATIOS
 from srtmedia.pipeline.model import Cue
-from srtmedia.pipeline.speech_timing import describe, place_cues, unambiguous_onset
+from srtmedia.pipeline.timing.speech_timing import describe, place_cues, unambiguous_onset
 
 VAD_PAD = 0.06
 

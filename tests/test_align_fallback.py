@@ -3,12 +3,12 @@ import numpy as np
 import pytest
 
 from srtmedia.pipeline import Options
-from srtmedia.pipeline.align import align_words
-from srtmedia.pipeline.forced import ForcedAligner
-from srtmedia.pipeline.media import SAMPLE_RATE
-from srtmedia.pipeline.speech import RecognizedWord, Transcript
-from srtmedia.pipeline.subtitles import parse_subtitles
-from srtmedia.pipeline.text import words_from_cues
+from srtmedia.pipeline.timing.align import align_words
+from srtmedia.pipeline.timing.forced import ForcedAligner
+from srtmedia.pipeline.audio.media import SAMPLE_RATE
+from srtmedia.pipeline.audio.speech import RecognizedWord, Transcript
+from srtmedia.pipeline.text.subtitles import parse_subtitles
+from srtmedia.pipeline.text.words import words_from_cues
 
 from conftest import GAP, PHRASES, srt_text, synthesize
 

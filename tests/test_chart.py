@@ -3,8 +3,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from srtmedia.pipeline.chart import check_chart_path, chart_data, describe, svg, ticks, write_chart
-from srtmedia.pipeline.summary import clock, cuts, summarize
+from srtmedia.pipeline.output.chart import check_chart_path, chart_data, describe, svg, ticks, write_chart
+from srtmedia.pipeline.output.summary import clock, cuts, summarize
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -116,7 +116,7 @@ def test_an_ass_file_comes_back_as_ass_with_format_subtitles(tmp_path, monkeypat
 
     import srtmedia.pipeline
     from srtmedia.cli import main
-    from srtmedia.pipeline.subtitles import read_subtitles
+    from srtmedia.pipeline.text.subtitles import read_subtitles
 
     def shifted_run(subtitles, media, options=None, progress=None):
         cues = read_subtitles(subtitles)

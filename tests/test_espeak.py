@@ -4,8 +4,8 @@ import sys
 
 import pytest
 
-from srtmedia.pipeline import espeak
-from srtmedia.pipeline.forced import ForcedAligner, ipa_to_arpabet, tokens_for
+from srtmedia.pipeline.timing import espeak
+from srtmedia.pipeline.timing.forced import ForcedAligner, ipa_to_arpabet, tokens_for
 
 
 def _in_child(code, prefer):
@@ -21,7 +21,7 @@ def test_each_source_gives_pronunciations_without_the_executable(prefer):
     finder = espeak.pip_source if prefer == "pip" else espeak.system_source
     if finder() is None:
         pytest.skip(f"no {prefer} libespeak-ng here")
-    code = ("from srtmedia.pipeline import espeak as e\n"
+    code = ("from srtmedia.pipeline.timing import espeak as e\n"
             "s = e.shared(); print(s.source.kind, '|', '|'.join(s.ipa(['hola', 'veinticinco'], 'es')))")
     kind, hola, number = (part.strip() for part in _in_child(code, prefer).split("|"))
     assert kind == prefer
@@ -40,7 +40,7 @@ def test_a_library_that_does_not_start_falls_back_to_the_next(tmp_path):
         pytest.skip("no system libespeak-ng here")
     broken = tmp_path / "libespeak-ng.so"
     broken.write_bytes(b"not a library")
-    code = ("from srtmedia.pipeline import espeak as e\n"
+    code = ("from srtmedia.pipeline.timing import espeak as e\n"
             f"broken = e.Source('pip', {str(broken)!r}, {str(tmp_path)!r}, 'espeakng-loader (broken)')\n"
             "e.find_sources = lambda prefer=None: [broken, e.system_source()]\n"
             "print(e.shared().source.kind)\n"

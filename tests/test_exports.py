@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from srtmedia.pipeline.exports import CONTENT_TYPES, EXTENSIONS, FORMATS, export, format_for_path
-from srtmedia.pipeline.subtitles import parse_subtitles, subtitle_format
+from srtmedia.pipeline.output.exports import CONTENT_TYPES, EXTENSIONS, FORMATS, export, format_for_path
+from srtmedia.pipeline.text.subtitles import parse_subtitles, subtitle_format
 
 
 def word(text, start, end):

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from srtmedia.pipeline.forced import ForcedAligner, ipa_to_arpabet, spell_number, tokens_for
+from srtmedia.pipeline.timing.forced import ForcedAligner, ipa_to_arpabet, spell_number, tokens_for
 
 from conftest import synthesize
 

@@ -6,9 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from srtmedia.pipeline.model import Cue
-from srtmedia.pipeline.paragraphs import BuiltinEngine
-from srtmedia.pipeline.scripts import is_unspaced, join_words, split_unspaced
-from srtmedia.pipeline.text import words_from_cues
+from srtmedia.pipeline.text.paragraphs import BuiltinEngine
+from srtmedia.pipeline.text.scripts import is_unspaced, join_words, split_unspaced
+from srtmedia.pipeline.text.words import words_from_cues
 
 ALPHABET = "我们今天去公园你想一起来吗好的照片きょうはとへ行ますチコレートを食べたー々ABCxyz0123。，、！？「」『』（）.,!?¿¡-'\" "
 

@@ -7,11 +7,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from srtmedia.pipeline.llm import LLMEngine, engine_for
+from srtmedia.pipeline.text.llm import LLMEngine, engine_for
 from srtmedia.pipeline.model import Cue
 from srtmedia.pipeline.options import Options
-from srtmedia.pipeline.paragraphs import BuiltinEngine
-from srtmedia.pipeline.text import words_from_cues
+from srtmedia.pipeline.text.paragraphs import BuiltinEngine
+from srtmedia.pipeline.text.words import words_from_cues
 
 CAPTIONS = ["hello there how are you", "i am fine thanks", "[MUSIC]", "now let us talk about trains"]
 GOOD_ANSWER = {"paragraphs": [

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from srtmedia.pipeline.errors import LimitExceeded, MediaError
-from srtmedia.pipeline.media import SAMPLE_RATE, decode_audio, ffmpeg_exe, probe
+from srtmedia.pipeline.audio.media import SAMPLE_RATE, decode_audio, ffmpeg_exe, probe
 
 
 def _ffmpeg(*args):
@@ -120,7 +120,7 @@ def test_audio_without_a_voice_fails_the_run_clearly(tmp_path):
 
 def test_speech_detection_on_long_audio_stops_on_cancel():
     from srtmedia.pipeline import Cancelled
-    from srtmedia.pipeline.speech import detect_speech
+    from srtmedia.pipeline.audio.speech import detect_speech
 
     polls = []
 

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from srtmedia.pipeline.media import SAMPLE_RATE
+from srtmedia.pipeline.audio.media import SAMPLE_RATE
 from srtmedia.pipeline.model import TimedWord
-from srtmedia.pipeline.onsets import Energy, snap_to_onsets
+from srtmedia.pipeline.timing.onsets import Energy, snap_to_onsets
 
 from conftest import synthesize
 

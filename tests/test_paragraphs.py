@@ -2,8 +2,8 @@
 import pytest
 
 from srtmedia.pipeline.model import Cue, Document, Sentence, Token
-from srtmedia.pipeline.paragraphs import BuiltinEngine, check_coverage
-from srtmedia.pipeline.text import normalize, words_from_cues
+from srtmedia.pipeline.text.paragraphs import BuiltinEngine, check_coverage
+from srtmedia.pipeline.text.words import normalize, words_from_cues
 
 
 def timed_cues(texts, gap=0.2, duration=1.5, pauses=None):

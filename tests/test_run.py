@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from srtmedia.pipeline import Cancelled, Options, run
-from srtmedia.pipeline.media import SAMPLE_RATE
+from srtmedia.pipeline.audio.media import SAMPLE_RATE
 
 from conftest import GAP, srt_text, write_wav
 
@@ -111,10 +111,10 @@ def test_cue_missed_by_whisper_after_a_break_is_not_put_on_the_advert(tmp_path):
     heard there tells it from the subtitle's own words.
     """
     from conftest import PHRASES, synthesize
-    from srtmedia.pipeline.align import align_words
-    from srtmedia.pipeline.speech import RecognizedWord, Transcript
-    from srtmedia.pipeline.subtitles import parse_subtitles
-    from srtmedia.pipeline.text import words_from_cues
+    from srtmedia.pipeline.timing.align import align_words
+    from srtmedia.pipeline.audio.speech import RecognizedWord, Transcript
+    from srtmedia.pipeline.text.subtitles import parse_subtitles
+    from srtmedia.pipeline.text.words import words_from_cues
 
     pieces, spoken, t = [], [], 1.0   # spoken: (start, end, text, in the subtitles)
     for text, ours in [(p, True) for p in PHRASES[:3]] + [(a, False) for a in ADVERT] + [
@@ -140,7 +140,7 @@ def test_cue_missed_by_whisper_after_a_break_is_not_put_on_the_advert(tmp_path):
 
 
 def test_decoder_loops_are_dropped_and_speech_left_without_words_is_found():
-    from srtmedia.pipeline.speech import RecognizedWord, drop_loops, heard_more, unheard_speech
+    from srtmedia.pipeline.audio.speech import RecognizedWord, drop_loops, heard_more, unheard_speech
 
     said = "so what can you do the most important thing is that the most important thing is that " \
            "the most important thing is that go to bed no no no".split()

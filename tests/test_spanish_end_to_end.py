@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from srtmedia.pipeline import espeak
+from srtmedia.pipeline.timing import espeak
 
 from conftest import srt_text, write_wav
 

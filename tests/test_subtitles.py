@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from srtmedia.pipeline.errors import LimitExceeded, SubtitleError
 from srtmedia.pipeline.model import Cue
-from srtmedia.pipeline.subtitles import (
+from srtmedia.pipeline.text.subtitles import (
     decode_subtitle_bytes,
     format_srt,
     format_timestamp,

@@ -3,9 +3,9 @@ import random
 
 import pytest
 
-from srtmedia.pipeline.mapping import Words, find_map
+from srtmedia.pipeline.timing.mapping import Words, find_map
 from srtmedia.pipeline.model import Cue
-from srtmedia.pipeline.sync import Anchor, contradicts, cue_edges, describe
+from srtmedia.pipeline.timing.sync import Anchor, contradicts, cue_edges, describe
 
 
 VOCABULARY = [f"word{k}" for k in range(400)] + ["the", "a", "of", "and", "to"] * 40
@@ -120,7 +120,7 @@ def test_other_words_heard_in_full_contradict_the_subtitle_words():
 
 def test_runs_take_in_the_unmatched_words_of_their_edge_cues():
     from srtmedia.pipeline.model import Cue, SubWord
-    from srtmedia.pipeline.sync import Run, estimate_word_times
+    from srtmedia.pipeline.timing.sync import Run, estimate_word_times
 
     cues = [Cue(0, 1.0, 3.0, "rivers are another thing"), Cue(1, 4.0, 6.0, "we take for granted")]
     words = [SubWord(k, w, 0 if k < 4 else 1) for k, w in enumerate("rivers are another thing we take for granted".split())]
@@ -134,7 +134,7 @@ def test_runs_take_in_the_unmatched_words_of_their_edge_cues():
 
 def test_runs_are_cut_where_the_media_between_anchors_is_not_their_words():
     from srtmedia.pipeline.model import SubWord
-    from srtmedia.pipeline.sync import Run, split_at_unmatched
+    from srtmedia.pipeline.timing.sync import Run, split_at_unmatched
 
     lines = ["the river bends", "a line nobody said", "and floods the plain", "every spring again"]
     words = [SubWord(0, w, c) for c, line in enumerate(lines) for w in line.split()]

@@ -2,7 +2,7 @@
 import pytest
 
 from srtmedia.pipeline.model import Cue
-from srtmedia.pipeline.text import normalize, strip_markup, words_from_cues
+from srtmedia.pipeline.text.words import normalize, strip_markup, words_from_cues
 
 
 def cues_of(*texts):

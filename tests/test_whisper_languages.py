@@ -10,9 +10,10 @@ and the transcription call); the bundled tiny.en is the real English-only case.
 import numpy as np
 import pytest
 
-from srtmedia.pipeline import runner, speech
+from srtmedia.pipeline import runner
+from srtmedia.pipeline.audio import speech
 from srtmedia.pipeline.options import Options
-from srtmedia.pipeline.speech import RecognizedWord
+from srtmedia.pipeline.audio.speech import RecognizedWord
 
 from conftest import synthesize
 
@@ -72,9 +73,9 @@ def test_words_a_spanish_recogniser_heard_are_aligned_with_spanish_pronunciation
     """What a multilingual model's Spanish words lead to: the aligner's chunks read as Spanish."""
     from bench.speech import build_programme, split_sentences
     from bench.wordtiming import resample
-    from srtmedia.pipeline.align import align_words
+    from srtmedia.pipeline.timing.align import align_words
     from srtmedia.pipeline.model import Cue
-    from srtmedia.pipeline.text import words_from_cues
+    from srtmedia.pipeline.text.words import words_from_cues
 
     text = ("El río nace en las montañas del norte, entre rocas y bosques de pinos. Durante siglos, los pueblos "
             "de la orilla vivieron de la pesca y del comercio. Cada primavera, el agua cubría los campos.")

@@ -4,11 +4,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from srtmedia.pipeline import espeak
-from srtmedia.pipeline.media import SAMPLE_RATE
+from srtmedia.pipeline.timing import espeak
+from srtmedia.pipeline.audio.media import SAMPLE_RATE
 from srtmedia.pipeline.model import Cue
-from srtmedia.pipeline.text import words_from_cues
-from srtmedia.pipeline.words_in_cues import align_in_cues, speech_matches, window
+from srtmedia.pipeline.text.words import words_from_cues
+from srtmedia.pipeline.timing.words_in_cues import align_in_cues, speech_matches, window
 
 pytestmark = pytest.mark.skipif(not espeak.available(), reason="no libespeak-ng")
 
@@ -110,8 +110,8 @@ def test_words_fit_the_speech_in_their_own_language_and_not_a_translation():
 
 
 def test_a_language_espeak_does_not_speak_keeps_spread_words_and_says_so():
-    from srtmedia.pipeline.speech import detect_speech
-    from srtmedia.pipeline.speech_timing import align_by_speech
+    from srtmedia.pipeline.audio.speech import detect_speech
+    from srtmedia.pipeline.timing.speech_timing import align_by_speech
 
     programme, audio = _programme("es", seed=6)
     cues = [Cue(k, a + 1.0, b + 1.0, text) for k, ((a, b, _), text) in enumerate(zip(programme.sentences,

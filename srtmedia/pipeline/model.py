@@ -1,7 +1,7 @@
 """Plain data the stages pass to each other."""
 from dataclasses import dataclass, field
 
-from srtmedia.pipeline.scripts import join_words
+from srtmedia.pipeline.text.scripts import join_words
 
 
 @dataclass

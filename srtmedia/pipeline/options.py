@@ -23,6 +23,7 @@ class Options(EnvSettings):
     max_cues: int = 50_000
     max_duration: float = 6 * 3600.0  # seconds of media
     threads: int = 0                  # 0 = every core
+    recognition_stride: int = 4       # recognise every Nth clip of speech, and where unsure; 1 = all of it
 
     _ENV = {
         "whisper_model": "SRTMEDIA_WHISPER_MODEL",
@@ -36,6 +37,7 @@ class Options(EnvSettings):
         "max_cues": "SRTMEDIA_MAX_CUES",
         "max_duration": "SRTMEDIA_MAX_MEDIA_DURATION",
         "threads": "SRTMEDIA_THREADS",
+        "recognition_stride": "SRTMEDIA_RECOGNITION_STRIDE",
     }
 
     def as_dict(self):

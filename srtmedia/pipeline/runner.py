@@ -19,15 +19,15 @@ def run(subtitles_path, media_path, options=None, progress=None, is_cancelled=No
     ``is_cancelled()`` is polled between steps and stops the run with
     Cancelled. Bad input raises a PipelineError subclass.
     """
-    from srtmedia.pipeline import espeak
-    from srtmedia.pipeline.align import align_words
-    from srtmedia.pipeline.assemble import build_result
-    from srtmedia.pipeline.llm import engine_for
-    from srtmedia.pipeline.language import subtitle_language
-    from srtmedia.pipeline.media import SAMPLE_RATE, decode_audio, probe
-    from srtmedia.pipeline.speech_timing import align_by_speech
-    from srtmedia.pipeline.subtitles import read_subtitles
-    from srtmedia.pipeline.text import words_from_cues
+    from srtmedia.pipeline.timing import espeak
+    from srtmedia.pipeline.timing.align import align_words
+    from srtmedia.pipeline.output.assemble import build_result
+    from srtmedia.pipeline.text.llm import engine_for
+    from srtmedia.pipeline.text.language import subtitle_language
+    from srtmedia.pipeline.audio.media import SAMPLE_RATE, decode_audio, probe
+    from srtmedia.pipeline.timing.speech_timing import align_by_speech
+    from srtmedia.pipeline.text.subtitles import read_subtitles
+    from srtmedia.pipeline.text.words import words_from_cues
 
     options = options or Options.from_env()
     report = progress or (lambda stage, fraction, message: None)
@@ -58,7 +58,7 @@ def run(subtitles_path, media_path, options=None, progress=None, is_cancelled=No
                          expected_duration=media["duration"])
     checkpoint()
     known = recogniser_languages(options)
-    transcript = listen(audio, options, language, known, stage("transcribing"), cancelled)
+    transcript = listen(audio, options, language, known, stage("transcribing"), cancelled, (words, cues))
     checkpoint()
     if not transcript.speech:
         raise MediaError(f"no speech was found in the media ({len(audio) / SAMPLE_RATE:.0f} s of "
@@ -104,21 +104,26 @@ def run(subtitles_path, media_path, options=None, progress=None, is_cancelled=No
 
 def recogniser_languages(options):
     """The languages the configured Whisper model recognises (the bundled tiny.en: English)."""
-    from srtmedia.pipeline.speech import load_model, model_settings
+    from srtmedia.pipeline.audio.speech import load_model, model_settings
 
     return set(load_model(*model_settings(options)).supported_languages)
 
 
-def listen(audio, options, language, known, progress, cancelled):
+def listen(audio, options, language, known, progress, cancelled, subtitles):
     """The Transcript: recognised words, or only where speech is when the recogniser lacks the language.
 
-    A language detected without much certainty may be wrong: the recogniser
-    then runs in the language it finds itself, and the words decide.
+    In a language the recogniser knows, only the speech the timing needs is
+    recognised (``timing.sampling``). A language detected without much
+    certainty may be wrong: the recogniser then runs on all the speech in the
+    language it finds itself, and the words decide.
     """
-    from srtmedia.pipeline.speech import Transcript, detect_speech, transcribe
+    from srtmedia.pipeline.audio.media import SAMPLE_RATE
+    from srtmedia.pipeline.audio.speech import Transcript, detect_speech, transcribe
+    from srtmedia.pipeline.timing.sampling import Plan
 
     if options.language in known:
-        return transcribe(audio, options, progress, cancelled)
+        plan = Plan(*subtitles, len(audio) / SAMPLE_RATE, stride=options.recognition_stride)
+        return transcribe(audio, options, progress, cancelled, plan)
     if language.source != "given" and (language.confidence or 0.0) < SURE:
         return transcribe(audio, dataclasses.replace(options, language=""), progress, cancelled)
     progress(0.02, "Detecting speech")

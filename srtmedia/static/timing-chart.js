@@ -1,4 +1,4 @@
-// The timing chart of a result, drawn as SVG in the page (the CLI draws the same: srtmedia/pipeline/chart.py).
+// The timing chart of a result, drawn as SVG in the page (the CLI draws the same: srtmedia/pipeline/output/chart.py).
 // Media time runs across; each cue is a dot as high as the shift applied to it, red crosses are cues
 // not heard in the audio, dark lines the timing segments, dashed lines the cuts, the green band speech.
 

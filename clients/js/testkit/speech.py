@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 import pysubs2  # noqa: E402
 from conftest import GAP, PHRASES, srt_text, synthesize, write_wav  # noqa: E402
 
-from srtmedia.pipeline.media import SAMPLE_RATE  # noqa: E402
+from srtmedia.pipeline.audio.media import SAMPLE_RATE  # noqa: E402
 
 LATE = 1.5
 BREAK = 6.0

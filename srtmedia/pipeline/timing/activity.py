@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from srtmedia.pipeline.mapping import CANDIDATE_RATIOS, MIN_CUT
+from srtmedia.pipeline.timing.mapping import CANDIDATE_RATIOS, MIN_CUT
 
 FRAME = 0.01           # seconds per frame of the speech signal
 SILENCE_WEIGHT = 1.0   # a second of silence under a cue costs what a second of speech gains

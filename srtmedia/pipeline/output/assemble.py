@@ -1,7 +1,7 @@
 """Build the result dict from what the three stages found (see docs/pipeline.md)."""
 from srtmedia import __version__
-from srtmedia.pipeline import sync
-from srtmedia.pipeline.scripts import join_words
+from srtmedia.pipeline.timing import sync
+from srtmedia.pipeline.text.scripts import join_words
 
 
 def build_result(cues, words, document, alignment, transcript, media, engine, warnings,
@@ -14,7 +14,9 @@ def build_result(cues, words, document, alignment, transcript, media, engine, wa
     """
     found = alignment.heard
     times = fill_times(alignment.words)
-    spoken = [i for i, w in enumerate(words) if not w.sound]
+    stood_in = {w.source for w in transcript.words if not w.heard}
+    # Agreement is measured where the recogniser listened: a stand-in agrees with itself.
+    spoken = [i for i, w in enumerate(words) if not w.sound and i not in stood_in]
     by_words = placed_by == "words"
     return {
         "paragraphs": _paragraphs(document, words, times),
@@ -22,8 +24,8 @@ def build_result(cues, words, document, alignment, transcript, media, engine, wa
         "timing": timing or sync.describe(alignment.ratio, alignment.runs, max((c.end for c in cues), default=0.0)),
         "language": language or {},
         "transcript": {
-            "words": [{"text": w.text, "start": _r(w.start), "end": _r(w.end), "confidence": w.confidence}
-                      for w in transcript.words],
+            "words": _transcript_words(transcript.words, words, times),
+            "recognised": _recognised(transcript),
             # Subtitle words heard by the recogniser: none when the words did not place the cues.
             "agreement": round(sum(found[i] for i in spoken) / len(spoken), 3) if spoken and by_words else 0.0,
             "matched_words": alignment.anchors,
@@ -34,6 +36,44 @@ def build_result(cues, words, document, alignment, transcript, media, engine, wa
         "engine": {"srtmedia": __version__, **engine},
         "warnings": list(warnings),
     }
+
+
+def _transcript_words(heard, words, times):
+    """The words recognised and, where recognition was skipped, the subtitle words as aligned."""
+    out = []
+    for w in heard:
+        if w.heard:
+            out.append({"text": w.text, "start": _r(w.start), "end": _r(w.end), "confidence": w.confidence})
+        else:
+            start, end, confidence = times[w.source]
+            out.append({"text": words[w.source].text, "start": start, "end": end, "confidence": confidence,
+                        "from_subtitles": True})
+    return sorted(out, key=lambda w: w["start"])
+
+
+def _recognised(transcript):
+    """How much of the speech the recogniser listened to: seconds, share and the stretches."""
+    speech = sum(e - s for s, e in transcript.speech)
+    if transcript.recognised is None:
+        stretches = transcript.speech if transcript.words else []
+    else:
+        stretches = transcript.recognised
+    seconds = _overlap(transcript.speech, stretches)
+    return {"seconds": _r(seconds), "share": round(seconds / speech, 3) if speech else 0.0,
+            "stretches": [[_r(s), _r(e)] for s, e in stretches]}
+
+
+def _overlap(spans, others):
+    """Seconds that two sorted lists of [start, end) spans share."""
+    total, k = 0.0, 0
+    for start, end in spans:
+        while k < len(others) and others[k][1] <= start:
+            k += 1
+        j = k
+        while j < len(others) and others[j][0] < end:
+            total += max(0.0, min(end, others[j][1]) - max(start, others[j][0]))
+            j += 1
+    return total
 
 
 def fill_times(timed):

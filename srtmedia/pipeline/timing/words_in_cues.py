@@ -12,10 +12,10 @@ speech that differs from the synthesiser's own voice, DTW loses the tail
 import numpy as np
 
 from srtmedia.pipeline.errors import Cancelled
-from srtmedia.pipeline.forced import align_many, is_english, shared_aligner, tokens_for, word_times
-from srtmedia.pipeline.media import SAMPLE_RATE
+from srtmedia.pipeline.timing.forced import align_many, is_english, shared_aligner, tokens_for, word_times
+from srtmedia.pipeline.audio.media import SAMPLE_RATE
 from srtmedia.pipeline.model import TimedWord
-from srtmedia.pipeline.text import normalize
+from srtmedia.pipeline.text.words import normalize
 
 PAD = 0.35        # seconds of audio searched on either side of a cue
 MIN_WINDOW = 0.3  # seconds: a shorter stretch holds no word worth aligning
@@ -39,7 +39,7 @@ MATCH_CONFIDENCE_ENGLISH = 0.92
 
 def can_align(language):
     """True when espeak-ng is installed and speaks ``language``."""
-    from srtmedia.pipeline import espeak
+    from srtmedia.pipeline.timing import espeak
 
     return espeak.available() and espeak.voice_for(language) is not None
 

@@ -9,7 +9,7 @@ The web page draws the same picture in the browser (static/timing-chart.js).
 import math
 from html import escape
 
-from srtmedia.pipeline.summary import clock, summarize
+from srtmedia.pipeline.output.summary import clock, summarize
 
 WIDTH, HEIGHT = 960, 320
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 36, 56   # plot margins in pixels

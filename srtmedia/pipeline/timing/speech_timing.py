@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from srtmedia.pipeline import activity
-from srtmedia.pipeline.media import SAMPLE_RATE
+from srtmedia.pipeline.timing import activity
+from srtmedia.pipeline.audio.media import SAMPLE_RATE
 from srtmedia.pipeline.model import TimedWord
 
 ONSET_REACH = 0.4     # seconds around a mapped cue start searched for its speech onset
@@ -75,7 +75,7 @@ def align_by_speech(audio, words, cues, speech, language=None):
 
 def _aligned_words(audio, words, cue_times, language, spread):
     """``spread`` with each word force-aligned where that worked; and the warnings on the rest."""
-    from srtmedia.pipeline.words_in_cues import align_in_cues, can_align, speech_matches
+    from srtmedia.pipeline.timing.words_in_cues import align_in_cues, can_align, speech_matches
 
     if not can_align(language):
         return spread, [f"espeak-ng does not speak {language!r}: word times are spread over each cue, "

@@ -24,7 +24,7 @@ import re
 import unicodedata
 
 from srtmedia.pipeline.model import SubWord
-from srtmedia.pipeline.scripts import split_unspaced
+from srtmedia.pipeline.text.scripts import split_unspaced
 
 NOTES = "♪♫♬♩"
 MUSIC_MARKER = "[MUSIC]"

@@ -14,10 +14,11 @@ on its own.
 import bisect
 import functools
 import os
+from itertools import accumulate
 from dataclasses import dataclass, field
 
 from srtmedia.pipeline.errors import Cancelled, PipelineError
-from srtmedia.pipeline.media import SAMPLE_RATE
+from srtmedia.pipeline.audio.media import SAMPLE_RATE
 
 # Whisper decodes windows of at most 30 s; VAD regions are packed up to this.
 MAX_CLIP = 28.0
@@ -30,10 +31,18 @@ VAD_BLOCK = 600.0  # seconds of audio per VAD pass
 
 @dataclass
 class RecognizedWord:
+    """A word the recogniser heard or, with ``source`` set, a subtitle word standing in where
+    recognition was skipped (``source`` is its index among the subtitle words)."""
+
     text: str
     start: float
     end: float
     confidence: float
+    source: int | None = None
+
+    @property
+    def heard(self):
+        return self.source is None
 
 
 @dataclass
@@ -42,6 +51,7 @@ class Transcript:
     speech: list                     # [(start, end)] seconds where VAD heard speech
     language: str = "en"
     engine: dict = field(default_factory=dict)
+    recognised: list | None = None   # [(start, end)] stretches recognised; None = all the speech
 
 
 def bundled_model_path():
@@ -105,8 +115,12 @@ def pack_clips(speech, max_clip=MAX_CLIP):
     return [{"start": round(s, 3), "end": round(e, 3)} for s, e in clips]
 
 
-def transcribe(audio, options, progress=None, is_cancelled=None):
-    """Recognise the words in ``audio`` (16 kHz mono float32); return a Transcript."""
+def transcribe(audio, options, progress=None, is_cancelled=None, plan=None):
+    """Recognise the words in ``audio`` (16 kHz mono float32); return a Transcript.
+
+    Without a ``plan`` all the speech is recognised; a plan (``timing.sampling.Plan``)
+    chooses the stretches, and its stand-in words fill the rest.
+    """
     report = progress or (lambda fraction, message: None)
     cancelled = is_cancelled or (lambda: False)
     duration = len(audio) / SAMPLE_RATE
@@ -124,16 +138,39 @@ def transcribe(audio, options, progress=None, is_cancelled=None):
                   sum(e - s for s, e in speech), 3)}}
     if not speech:
         return Transcript(words=[], speech=[], language=heard_in(model, options.language), engine=engine)
-    report(0.05, f"Recognising speech in {len(speech)} regions")
-    words = drop_loops(_recognise(model, audio, speech, options, cancelled, lambda end: report(
-        0.05 + 0.9 * min(1.0, end / duration), f"Recognising speech {_clock(end)} / {_clock(duration)}")))
-    holes = unheard_speech(speech, words)
+    language = heard_in(model, options.language)
+    if plan is None:
+        report(0.05, f"Recognising speech in {len(speech)} regions")
+        words = recognise(model, audio, speech, options, cancelled, lambda end: report(
+            0.05 + 0.95 * min(1.0, end / duration), f"Recognising speech {_clock(end)} / {_clock(duration)}"))
+        return Transcript(words=words, speech=speech, language=language, engine=engine)
+
+    def recognise_part(regions, done, share):
+        seconds = sum(e - s for s, e in regions) or 1.0
+        ends = [e for _, e in regions]
+        lengths = [0.0] + list(accumulate(e - s for s, e in regions))
+        return recognise(model, audio, regions, options, cancelled, lambda end: report(
+            0.05 + 0.9 * min(1.0, done + share * lengths[bisect.bisect_left(ends, end - 1e-6)] / seconds),
+            f"Recognising speech at {_clock(end)} of {_clock(duration)}"))
+
+    report(0.05, "Recognising a sample of the speech")
+    heard = plan.listen(speech, recognise_part)
+    recognised = sum(e - s for s, e in heard.recognised)
+    engine["asr"]["recognised"] = {"seconds": round(recognised, 3), "clips": len(heard.recognised),
+                                   "of_clips": heard.clips, "rounds": heard.rounds}
+    return Transcript(words=heard.words, speech=speech, language=language, engine=engine,
+                      recognised=heard.recognised)
+
+
+def recognise(model, audio, regions, options, cancelled, progress):
+    """The words recognised in ``regions`` [(start, end)], loops dropped and skipped speech tried again."""
+    words = drop_loops(_recognise(model, audio, regions, options, cancelled, progress))
+    holes = unheard_speech(regions, words)
     if holes:
-        report(0.95, f"Recognising again {len(holes)} stretch(es) of speech with no words")
         # Alone in its clip, the skipped speech no longer follows the voice that derailed the decoder.
         again = drop_loops(_recognise(model, audio, holes, options, cancelled, lambda end: None))
         words = heard_more(words, again, holes)
-    return Transcript(words=words, speech=speech, language=heard_in(model, options.language), engine=engine)
+    return words
 
 
 def heard_in(model, language):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from srtmedia.pipeline.sync import RUN_TOLERANCE, Anchor, Run
+from srtmedia.pipeline.timing.sync import RUN_TOLERANCE, Anchor, Run
 
 # Frame-rate conversions that real subtitle files suffer from, and their inverses.
 KNOWN_RATIOS = (1.0, 25 / 23.976, 24 / 23.976, 25 / 24, 30 / 29.97)

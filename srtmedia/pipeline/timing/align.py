@@ -13,20 +13,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from srtmedia.pipeline import sync
+from srtmedia.pipeline.timing import sync
 from srtmedia.pipeline.errors import Cancelled
-from srtmedia.pipeline.forced import align_many, shared_aligner, tokens_for
-from srtmedia.pipeline.mapping import Words as MapWords
-from srtmedia.pipeline.mapping import find_map
-from srtmedia.pipeline.media import SAMPLE_RATE
+from srtmedia.pipeline.timing.forced import align_many, shared_aligner, tokens_for
+from srtmedia.pipeline.timing.mapping import Words as MapWords
+from srtmedia.pipeline.timing.mapping import find_map
+from srtmedia.pipeline.audio.media import SAMPLE_RATE
 from srtmedia.pipeline.model import TimedWord
-from srtmedia.pipeline.onsets import Energy, snap_to_onsets
-from srtmedia.pipeline.text import normalize
+from srtmedia.pipeline.timing.onsets import Energy, snap_to_onsets
+from srtmedia.pipeline.text.words import normalize
 
 CHUNK_MIN = 6.0       # seconds: don't cut a chunk shorter than this
 CHUNK_MAX = 25.0      # seconds: forced alignment degrades on longer audio
 GAP_CUES = 3          # cues tried at each side of a cut
 GAP_SLACK = 0.6       # seconds around where a side's offset puts the tried cues
+STAND_IN_SLACK = 0.4  # seconds around a stand-in cue boundary searched for the pause to cut at
 
 
 @dataclass
@@ -71,7 +72,8 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
     # subtitle language may be wrong; an English-only recogniser heard English).
     tokens = [tokens_for(k, transcript.language or "en") for k in keys]
     pieces = sync.split_at_unmatched(runs, words, keys, asr_keys)
-    plans = [plan_chunks(piece, asr, energy, edges)
+    cue_of = [w.cue_index for w in words]
+    plans = [plan_chunks(piece, asr, energy, edges, cue_of)
              for piece, edges in zip(pieces, sync.cue_edges(pieces, anchors, words, cues, sub_times))]
     chunks = [c for plan in plans for c in plan]
     run_of = [piece for piece, plan in zip(pieces, plans) for _ in plan]
@@ -94,8 +96,8 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
     aligner = shared_aligner()
     aligner.ensure_words([t[0] for t in tokens if t])  # one espeak-ng call for the words it lacks
     first_phones = {i: aligner.first_phone(t[0]) for i, t in enumerate(tokens) if t}
-    snap_to_onsets(timed, energy, {a.sub: asr[a.asr].start - sync.WHISPER_LAG for r in runs for a in r.anchors},
-                   first_phones)
+    snap_to_onsets(timed, energy, {a.sub: asr[a.asr].start - sync.WHISPER_LAG for r in runs for a in r.anchors
+                                   if asr[a.asr].heard}, first_phones)
     report(1.0, "Word timings done")
     warnings = [fallback_warning(unaligned, words)] if unaligned and options.word_timing else []
     return Alignment(timed, ratio, runs, len(anchors), [w.start is not None for w in timed], warnings)
@@ -109,11 +111,15 @@ def fallback_warning(chunks, words):
             "have the recogniser's times (or their segment's offset), not exact ones")
 
 
-def plan_chunks(run, asr, energy, edges=None):
+def plan_chunks(run, asr, energy, edges=None, cue_of=None):
     """Cut a run into chunks at silent pauses between consecutive anchored words.
 
     ``edges`` = (first word, its media time, last word, its end's media time)
     when the run should reach past its first and last anchors (see sync.cue_edges).
+    Where recognition was skipped, the anchors are stand-ins whose times the
+    map estimated from their cue: a chunk is cut there only between cues
+    (``cue_of``), in a pause that voice activity detection heard near where
+    the map puts the boundary.
     """
     anchors = run.anchors
     first, last = anchors[0], anchors[-1]
@@ -126,7 +132,16 @@ def plan_chunks(run, asr, energy, edges=None):
         length = asr[a.asr].end - start
         if length < CHUNK_MIN or b.sub != a.sub + 1 or b.asr != a.asr + 1:
             continue
-        cut = energy.pause(asr[a.asr].end - 0.25, asr[b.asr].start + 0.05)
+        if asr[a.asr].heard and asr[b.asr].heard:
+            cut = energy.pause(asr[a.asr].end - 0.25, asr[b.asr].start + 0.05)
+        elif cue_of is not None and cue_of[a.sub] != cue_of[b.sub]:
+            # Only a pause voice activity detection heard: a quiet stop inside a word is not one.
+            gap = energy.speech_gap(asr[a.asr].end - STAND_IN_SLACK, asr[b.asr].start + STAND_IN_SLACK)
+            if gap is None or gap[0] < asr[a.asr].end - STAND_IN_SLACK - sync.WHISPER_LAG:
+                continue
+            cut = energy.pause(*gap) or (gap[0] + gap[1]) / 2
+        else:
+            continue
         if cut is None and length < CHUNK_MAX:
             continue
         cut = cut or (asr[a.asr].end + asr[b.asr].start) / 2
@@ -192,7 +207,7 @@ class Gap:
     def heard(self, start, end):
         """The recognised words said during that stretch of media."""
         return [k for w, k in zip(self.asr, self.asr_keys)
-                if w.start - sync.WHISPER_LAG < end and w.end - sync.WHISPER_LAG > start]
+                if w.heard and w.start - sync.WHISPER_LAG < end and w.end - sync.WHISPER_LAG > start]
 
     def place(self, timed, before, after):
         """``before``/``after``: (run, its chunk next to the gap), or None at either end."""

@@ -3,8 +3,8 @@ import json
 import os
 import re
 
-from srtmedia.pipeline import substation
-from srtmedia.pipeline.subtitles import format_srt, format_vtt
+from srtmedia.pipeline.output import substation
+from srtmedia.pipeline.text.subtitles import format_srt, format_vtt
 
 FORMATS = ("json", "srt", "vtt", "ass", "ssa", "txt", "md")
 SUBTITLE_FORMATS = ("srt", "vtt", "ass", "ssa")

@@ -4,7 +4,7 @@ import re
 
 from srtmedia.pipeline.errors import LimitExceeded, SubtitleError
 from srtmedia.pipeline.model import Cue
-from srtmedia.pipeline.substation import is_substation, parse_substation, substation_format
+from srtmedia.pipeline.output.substation import is_substation, parse_substation, substation_format
 
 # One timestamp: optional hours (any 1-3 digits), then mm:ss and exactly three
 # digits of milliseconds. "," and "." are both accepted in SRT and WebVTT

@@ -18,8 +18,8 @@ from pysbd.languages import LANGUAGE_CODES
 
 from srtmedia import __version__
 from srtmedia.pipeline.model import Document, Sentence, Token
-from srtmedia.pipeline.scripts import full_stop, is_unspaced, join_words
-from srtmedia.pipeline.text import ends_sentence, normalize
+from srtmedia.pipeline.text.scripts import full_stop, is_unspaced, join_words
+from srtmedia.pipeline.text.words import ends_sentence, normalize
 
 SENTENCE_PAUSE = 0.8       # seconds between cues that end an unpunctuated sentence
 PARAGRAPH_PAUSE = 2.0      # seconds of silence that alone justify a new paragraph

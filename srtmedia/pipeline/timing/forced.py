@@ -19,10 +19,10 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from srtmedia.pipeline import espeak
-from srtmedia.pipeline.media import SAMPLE_RATE
+from srtmedia.pipeline.timing import espeak
+from srtmedia.pipeline.audio.media import SAMPLE_RATE
 from srtmedia.pipeline.model import TimedWord
-from srtmedia.pipeline.scripts import is_unspaced
+from srtmedia.pipeline.text.scripts import is_unspaced
 
 FRAME = 0.01  # PocketSphinx frame length in seconds
 MIN_FRAMES_PER_TOKEN = 3  # the shortest word has a phone or two, each at least 3 frames (HMM states)

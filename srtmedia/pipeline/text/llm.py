@@ -28,10 +28,10 @@ from dataclasses import dataclass
 
 from srtmedia import __version__
 from srtmedia.pipeline.model import Document
-from srtmedia.pipeline.paragraphs import (
+from srtmedia.pipeline.text.paragraphs import (
     MAX_PARAGRAPH, SENTENCE_PAUSE, BuiltinEngine, Timeline, assemble, check_coverage, paragraph_starts,
 )
-from srtmedia.pipeline.text import normalize
+from srtmedia.pipeline.text.words import normalize
 
 CHUNK_WORDS = 400
 MAX_FAILURES_IN_A_ROW = 3

@@ -1,0 +1,1 @@
+"""Reading the media: decoded audio, where speech is, and the words recognised in it."""

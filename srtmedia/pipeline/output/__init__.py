@@ -1,0 +1,1 @@
+"""The result and the files made from it: transcript, corrected subtitles, charts, summaries."""
