@@ -54,6 +54,11 @@ SOURCES = {
     # Every paragraph once (no repeated text), five voices, four speeds: ~30 minutes.
     "long": Source(tuple(range(42)), ("en-us", "en-gb-x-rp", "en+f3", "en-us+m3", "en-gb-scotland"),
                    (145, 155, 150, 160), seed=5),
+    # Two hours: every paragraph four times, in four orders, by voices and speeds in another turn
+    # (a course or a day of broadcast repeats itself; the map must not jump between repeats).
+    "long2h": Source(tuple(range(42)) + tuple(range(41, -1, -1)) + tuple(range(21, 42)) + tuple(range(21))
+                     + tuple(range(0, 42, 2)) + tuple(range(1, 42, 2)),
+                     ("en-gb-x-rp", "en-us+m3", "en-us", "en-gb-scotland", "en+f3"), (150, 165, 140, 155), seed=6),
 }
 
 
@@ -111,11 +116,15 @@ CASES = [
 ]
 
 LONG = CaseSpec("long-30min", "long", "long", Distortion(offset=3.0), "mp4")
+# A broadcast's worth of edits: an offset, a frame-rate ratio, a music and an advert break, a stretch removed.
+LONG_2H = CaseSpec("long-2h", "long", "long2h",
+                   Distortion(offset=-6.0, scale=25 / 24, inserts=((2400, "music", 45.0), (5200, "speech", 60.0)),
+                              removals=((3700, 20.0),)), "mp4")
 
 
 def select(quick=False, pattern=None, long=False):
     """The case specs to run: all, the quick subset, and/or those matching ``pattern``."""
-    cases = CASES + ([LONG] if long else [])
+    cases = CASES + ([LONG, LONG_2H] if long else [])
     if quick:
         cases = [c for c in cases if c.quick]
     if pattern:
@@ -227,7 +236,7 @@ def cached(folder, make):
 
 def prune(root=CACHE):
     """Remove cache folders whose key no current case spec produces."""
-    keep = {f"{s.slug()}-{s.key()}" for s in CASES + [LONG]}
+    keep = {f"{s.slug()}-{s.key()}" for s in CASES + [LONG, LONG_2H]}
     for folder in sorted(Path(root).glob("*")):
         if folder.is_dir() and folder.name not in keep:
             shutil.rmtree(folder)

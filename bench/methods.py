@@ -140,7 +140,8 @@ def run_srtmedia(case, workdir, timeout=900, options=None):
         return Outcome("srtmedia", False, wall, cpu, rss, _why(code, tail), extra={"memory_mb": memory})
     payload = json.loads(out.read_text(encoding="utf-8"))
     return Outcome("srtmedia", True, wall, cpu, rss, output=payload["result"],
-                   extra={"run_s": payload["seconds"], "stages": payload["stages"], "memory_mb": memory})
+                   extra={"run_s": payload["seconds"], "stages": payload["stages"], "cpu": payload.get("cpu", {}),
+                          "memory_mb": memory})
 
 
 FFSUBSYNC_VARIANTS = {

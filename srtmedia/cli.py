@@ -129,7 +129,9 @@ def _print_summary(result, seconds, output, plot):
 @click.option("--port", default=8000, show_default=True, type=int, help="Port of the API.")
 @click.option("--data-dir", type=click.Path(file_okay=False),
               help="Uploads, results and the embedded Redis's files. [default: SRTMEDIA_DATA_DIR or ./data]")
-@click.option("--workers", type=click.IntRange(min=1), help="Pipeline workers. [default: the CPU count]")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Pipeline workers; each job gets the cores divided among them (SRTMEDIA_THREADS overrides). "
+                   "[default: one per two cores]")
 @click.option("--grace", default=60.0, show_default=True, type=float,
               help="Seconds a stopping worker may finish its job before handing it back.")
 def serve(host, port, data_dir, workers, grace):

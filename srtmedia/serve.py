@@ -63,6 +63,16 @@ def _die_with_parent():
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def default_workers():
+    """Pipeline workers when none are asked for: one per two cores.
+
+    Every stage of a job keeps two cores busy (recognition, voice activity
+    detection and forced alignment run on threads or processes), so more
+    workers than that only share the same cores and make each job slower.
+    """
+    return max(1, (os.cpu_count() or 1) // 2)
+
+
 class Server:
     """The processes of one ``srtmedia serve``; ``run()`` blocks until a signal stops them."""
 
@@ -70,7 +80,7 @@ class Server:
                  grace=60.0, environ=None, out=print):
         self.data_dir = os.path.abspath(data_dir)
         self.host, self.port = host, port
-        self.worker_count = workers or os.cpu_count() or 1
+        self.worker_count = workers or default_workers()
         self.api_processes = api_processes
         self.grace = grace
         self.environ = dict(os.environ if environ is None else environ)
@@ -86,8 +96,14 @@ class Server:
         host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
         return f"http://{host}:{self.port}"
 
+    @property
+    def threads(self):
+        """CPU threads each pipeline job uses: SRTMEDIA_THREADS if set, else the cores shared out."""
+        configured = int(effective_environ(self.environ).get("SRTMEDIA_THREADS") or 0)
+        return configured or max(1, (os.cpu_count() or 1) // self.worker_count)
+
     def child_environ(self):
-        env = dict(self.environ, SRTMEDIA_DATA_DIR=self.data_dir)
+        env = dict(self.environ, SRTMEDIA_DATA_DIR=self.data_dir, SRTMEDIA_THREADS=str(self.threads))
         if self.redis is not None:
             env["REDIS_URL"] = self.redis.url
         return env
@@ -121,7 +137,8 @@ class Server:
                  f"srtmedia: redis      {self.child_environ()['REDIS_URL'] if self.redis else 'REDIS_URL'}"
                  f"{' (embedded, data in ' + self.redis.folder + ')' if self.redis else ''}\n"
                  f"srtmedia: data       {self.data_dir}\n"
-                 f"srtmedia: {self.worker_count} pipeline worker(s) + 1 webhook worker; Ctrl-C stops")
+                 f"srtmedia: {self.worker_count} pipeline worker(s) x {self.threads} CPU thread(s) "
+                 "+ 1 webhook worker; Ctrl-C stops")
         return self
 
     def _start_worker(self, name, queues):

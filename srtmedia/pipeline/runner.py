@@ -118,7 +118,7 @@ def listen(audio, options, language, known, progress, cancelled, subtitles):
     language it finds itself, and the words decide.
     """
     from srtmedia.pipeline.audio.media import SAMPLE_RATE
-    from srtmedia.pipeline.audio.speech import Transcript, detect_speech, transcribe
+    from srtmedia.pipeline.audio.speech import Transcript, detect_speech, model_settings, transcribe
     from srtmedia.pipeline.timing.sampling import Plan
 
     if options.language in known:
@@ -127,7 +127,7 @@ def listen(audio, options, language, known, progress, cancelled, subtitles):
     if language.source != "given" and (language.confidence or 0.0) < SURE:
         return transcribe(audio, dataclasses.replace(options, language=""), progress, cancelled)
     progress(0.02, "Detecting speech")
-    speech = detect_speech(audio, cancelled)
+    speech = detect_speech(audio, cancelled, threads=model_settings(options)[1])
     return Transcript(words=[], speech=speech, language=options.language, engine={
         "asr": None, "vad": {"name": "silero-vad (faster-whisper)",
                              "speech_seconds": round(sum(e - s for s, e in speech), 3)}})

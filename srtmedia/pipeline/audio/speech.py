@@ -14,6 +14,7 @@ on its own.
 import bisect
 import functools
 import os
+import threading
 from itertools import accumulate
 from dataclasses import dataclass, field
 
@@ -26,7 +27,7 @@ MIN_HOLE = 1.0     # seconds of speech with (next to) no word in them worth a se
 MIN_WORD_RATE = 0.4  # words a second under which the recogniser skipped speech (people say 2-3)
 LOOP_REPEATS = 3   # a phrase said this many times in a row is a decoding loop
 LOOP_MAX_WORDS = 8
-VAD_BLOCK = 600.0  # seconds of audio per VAD pass
+VAD_BLOCK = 300.0  # seconds of audio per VAD pass
 
 
 @dataclass
@@ -77,27 +78,38 @@ def model_settings(options):
     return options.whisper_model or bundled_model_path(), options.threads or os.cpu_count() or 1
 
 
-def detect_speech(audio, is_cancelled=None, block=VAD_BLOCK):
+def detect_speech(audio, is_cancelled=None, block=VAD_BLOCK, threads=1):
     """Seconds ``[(start, end)]`` where Silero VAD hears speech.
 
-    Hours of audio are scanned ``block`` seconds at a time so a cancel is
-    noticed within one block; regions that touch across a block edge are joined.
+    Hours of audio are scanned ``block`` seconds at a time, on ``threads``
+    threads (the VAD model runs one thread per call), so a cancel is
+    noticed within a block; regions that touch across a block edge are joined.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     # A short min_silence keeps pauses between sentences visible to the aligner.
     vad = VadOptions(threshold=0.4, min_silence_duration_ms=150, speech_pad_ms=60)
     step = int(block * SAMPLE_RATE)
-    regions = []
-    for offset in range(0, len(audio), step):
-        if is_cancelled and is_cancelled():
+
+    stop = threading.Event()
+
+    def scan(offset):
+        if stop.is_set() or (is_cancelled and is_cancelled()):
+            stop.set()   # the blocks still queued end at once
             raise Cancelled()
-        for ts in get_speech_timestamps(audio[offset:offset + step], vad):
-            start, end = (offset + ts["start"]) / SAMPLE_RATE, (offset + ts["end"]) / SAMPLE_RATE
-            if regions and start - regions[-1][1] < 0.15:
-                regions[-1] = (regions[-1][0], end)
-            else:
-                regions.append((start, end))
+        return [((offset + ts["start"]) / SAMPLE_RATE, (offset + ts["end"]) / SAMPLE_RATE)
+                for ts in get_speech_timestamps(audio[offset:offset + step], vad)]
+
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        found = list(pool.map(scan, range(0, len(audio), step)))
+    regions = []
+    for start, end in (r for block_regions in found for r in block_regions):
+        if regions and start - regions[-1][1] < 0.15:
+            regions[-1] = (regions[-1][0], end)
+        else:
+            regions.append((start, end))
     return regions
 
 
@@ -124,11 +136,11 @@ def transcribe(audio, options, progress=None, is_cancelled=None, plan=None):
     report = progress or (lambda fraction, message: None)
     cancelled = is_cancelled or (lambda: False)
     duration = len(audio) / SAMPLE_RATE
+    model_path, threads = model_settings(options)
     report(0.02, "Detecting speech")
-    speech = detect_speech(audio, cancelled)
+    speech = detect_speech(audio, cancelled, threads=threads)
     if cancelled():
         raise Cancelled()
-    model_path, threads = model_settings(options)
     model = load_model(model_path, threads)
     engine = {"asr": {"name": "faster-whisper", "model": _model_name(model_path),
                       "model_path": model_path, "version": _version("faster-whisper"),

@@ -85,7 +85,9 @@ class Plan:
             words = sorted(words + heard, key=lambda w: w.start)
             done |= set(fresh)
             state, runs, anchors = self.states(clips, done, words)
-            chosen = self.disputed(clips, done, state, final=rounds >= MAX_ROUNDS)
+            # No segment at all: the words said are not the subtitles' (a translation),
+            # and recognising more would not change that.
+            chosen = self.disputed(clips, done, state, final=rounds >= MAX_ROUNDS) if runs else set()
         stand_ins = self.stand_ins(clips, done, state, runs, anchors)
         return Heard(sorted(words + stand_ins, key=lambda w: w.start), [clips[i] for i in sorted(done)],
                      len(clips), rounds)
