@@ -24,6 +24,7 @@ class Options(EnvSettings):
     max_duration: float = 6 * 3600.0  # seconds of media
     threads: int = 0                  # 0 = every core
     recognition_stride: int = 4       # recognise every Nth clip of speech, and where unsure; 1 = all of it
+    recognition_min_seconds: float = 150.0  # all of the speech is recognised when there is less than this
 
     _ENV = {
         "whisper_model": "SRTMEDIA_WHISPER_MODEL",
@@ -38,6 +39,7 @@ class Options(EnvSettings):
         "max_duration": "SRTMEDIA_MAX_MEDIA_DURATION",
         "threads": "SRTMEDIA_THREADS",
         "recognition_stride": "SRTMEDIA_RECOGNITION_STRIDE",
+        "recognition_min_seconds": "SRTMEDIA_RECOGNITION_MIN_SECONDS",
     }
 
     def as_dict(self):
