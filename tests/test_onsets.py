@@ -83,3 +83,35 @@ def test_a_word_glued_over_a_pause_a_music_bed_fills_starts_where_the_voice_resu
     assert energy.pause(said - 0.4, said) is None
     snap_to_onsets(timed, energy, heard_at={1: said + 0.02}, first_phones={1: "DH"})
     assert abs(timed[1].start - said) <= 0.07, (timed[1], said)
+
+
+def _note(length=0.08, level=0.05, pitch=330.0):
+    """A note of a music bed: periodic, struck, dying away."""
+    t = np.arange(int(length * SAMPLE_RATE)) / SAMPLE_RATE
+    return (level * np.sin(2 * np.pi * pitch * t) * np.exp(-t / (length / 3))).astype(np.float32)
+
+
+def test_a_note_before_silence_and_the_word_is_not_its_start():
+    word = synthesize("Morning")
+    voice = np.abs(word).max()
+    # A note 12 dB under the voice: too loud for a breath, but the aligner
+    # began the word after the silence that follows it.
+    audio = np.concatenate([_seconds(1.14), _note(level=voice / 4), _seconds(0.06), word, _seconds(0.5)])
+    said = 1.28
+    timed = [TimedWord(said - 0.02, said + 0.4, 0.9)]
+    energy = Energy(audio, speech=[(0.95, said + len(word) / SAMPLE_RATE)])
+    snap_to_onsets(timed, energy, first_phones={0: "M"})
+    assert abs(timed[0].start - said) <= 0.03, (timed[0], said)
+
+
+def test_a_short_word_on_its_own_sound_stays_though_whisper_heard_it_late():
+    before, word, after = synthesize("the end"), synthesize("It"), synthesize("sits there")
+    said = 0.5 + len(before) / SAMPLE_RATE + 0.5
+    audio = np.concatenate([_seconds(0.5), before, _seconds(0.5), word, _seconds(0.06), after, _seconds(0.5)])
+    end_of_it = said + len(word) / SAMPLE_RATE
+    timed = [TimedWord(0.5, said - 0.5, 0.9), TimedWord(said, end_of_it + 0.05, 0.9),
+             TimedWord(end_of_it + 0.05, end_of_it + 0.6, 0.9)]
+    energy = Energy(audio, speech=[(0.45, said - 0.44), (said - 0.06, end_of_it + 0.8)])
+    # Whisper's word times are coarse: it heard "It" 0.6 s late, past a stop of the next word.
+    snap_to_onsets(timed, energy, heard_at={1: said + 0.6}, first_phones={1: "IH"})
+    assert abs(timed[1].start - said) <= 0.03, (timed[1], said)

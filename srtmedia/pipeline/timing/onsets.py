@@ -27,6 +27,8 @@ VOICING_LAG = 0.03    # seconds periodicity may be found after the voice begins 
 SPAN = 25.0            # dB under the loudest of the word's first 200 ms where its sound begins
 VOICE_SPAN = 15.0     # dB under the loudest of the word a voiced frame of it may be
 VOICED_RISE = 10.0    # dB over that floor a voiced frame must be (a murmur under it is the bed)
+BREATH_SPAN = 10.0    # dB under the voice a sound that silence parts from it may be, to be taken for another's
+PAUSE = 0.05          # seconds: the window Energy.pause looks for silence with
 PERIODIC = 0.6        # normalised autocorrelation at the pitch period of a voiced frame
 PITCH_LAGS = (40, 256)  # samples at 16 kHz: 400 Hz down to 62.5 Hz
 LEAD_VOICED = 0.05    # seconds of sound before voicing a voiced first phone explains (a stop's burst)
@@ -49,10 +51,14 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15):
     for k, word in enumerate(timed):
         if word.start is None:
             continue
-        # A short word glued to the end of the previous sentence while Whisper
-        # heard it after the pause: the next word has taken its sound.
+        # A short word glued to the end of the previous sentence (or parked in
+        # the silence) while Whisper heard it after the pause: the next word
+        # has taken its sound. A word on sound of its own after a pause is
+        # where it was said, however late Whisper heard it.
         heard = heard_at.get(k, 0.0)
-        pause = energy.pause(word.end, heard) if heard - word.end > PARKED else None
+        lead = LEADS.get(first_phones.get(k), LEAD_VOICED)
+        parked = word.start - previous_end < 0.02 or energy.voiced(word.start, word.end) < 0.5
+        pause = energy.pause(word.end, heard) if parked and heard - word.end > PARKED else None
         if pause is not None:
             _move_out_of_silence(timed, k, energy, since=pause)
             previous_end = timed[k].end
@@ -61,10 +67,14 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15):
         # pause, which Whisper heard after it: it starts where the sound
         # resumes. (A syllable's worth of sound before the pause is the word's own.)
         pause = energy.pause(word.start, min(word.end, heard)) if heard - word.start > PARKED else None
-        glued = pause is not None and energy.voiced(word.start, pause - 0.025) * (pause - word.start) < SYLLABLE
-        onset = energy.onset(pause, word.end) if glued else None
+        glued = parked and pause is not None and energy.voiced(word.start, pause - 0.025) * (pause - word.start) < SYLLABLE
+        # From the start of the quiet stretch: its centre may lie in the word's own first sound.
+        onset = _own_onset(energy, energy.onset(pause - PAUSE / 2, word.end), word, lead) if glued else None
         if pause is None and (heard - word.start > PARKED or k not in heard_at):
             onset = _after_speech_gap(energy, word)
+            if onset is None and parked and heard - word.start > PARKED:
+                # Glued on over a bed that fills the pause: the sound leading into its voice.
+                onset = _start_over_sound(energy, word.start, word, lead)
         if onset is not None:
             timed[k] = TimedWord(round(onset, 3), word.end, word.confidence)
             previous_end = word.end
@@ -74,7 +84,7 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15):
         if word.start - previous_end >= 0.02 or k == 0 or energy.voiced(word.start, word.start + 0.05) < 0.5:
             # Search to the word's end: a word stretched over the pause starts at its first sound.
             lo = max(previous_end, word.start - reach)
-            onset = _speech_start(energy, lo, word, LEADS.get(first_phones.get(k), LEAD_VOICED))
+            onset = _speech_start(energy, lo, word, lead)
             if onset is not None and onset < word.end:
                 timed[k] = TimedWord(round(onset, 3), word.end, word.confidence)
             elif energy.voiced(word.start, word.end) < 0.3:
@@ -112,6 +122,9 @@ def _speech_start(energy, lo, word, lead):
         # The aligner began before the region, on the bed: a voiced first
         # phone is in the region, which starts VAD_PAD before the voice.
         return region if start is None else max(start, region)
+    if lead <= LEAD_VOICED and start is not None and start < region:
+        # The aligner began in the region; a sound before it is the bed's.
+        return None
     return start
 
 
@@ -119,11 +132,33 @@ def _rise_into_voice(energy, lo, word, lead):
     onset = energy.onset(lo, word.end)
     if onset is None:
         return _start_over_sound(energy, lo, word, lead)
+    return _own_onset(energy, onset, word, lead)
+
+
+def _own_onset(energy, onset, word, lead):
+    """Where the word starts, given the first rise of sound ``onset`` before it (or None).
+
+    A sound before the voice that the first phone cannot explain is not the
+    word when silence parts it from the voice and it is faint beside it (a
+    breath, a click, the bed rising over silence), or when it is fainter
+    still and the aligner, which heard the word's phones, began the word
+    nearer the voice than the sound (a bed or noise hovering at the silence
+    level). Nor is a sound the word when the aligner began the word after
+    silence that follows it (a louder note of the bed, a cough): the word
+    starts where the sound rises again.
+    """
+    if onset is None:
+        return None
     found = energy.speech_onset(onset, word.end, lead)
-    if found and found[1] - lead > onset and energy.faint(onset, found[0], found[1]):
-        # A faint sound the first phone cannot explain before the voice: a
-        # breath, a click or the bed rising over silence, not the word.
+    if found and found[1] - lead > onset and (
+            energy.faint(onset, found[0], found[1])
+            or (word.start - onset > found[0] - word.start
+                and energy.quieter(onset, found[0], found[1]) >= VOICE_SPAN)):
         return found[0]
+    quiet = energy.last_silence(onset, word.start)
+    again = energy.onset(quiet, word.end) if quiet is not None else None
+    if again is not None and again - onset > lead:
+        return again
     return onset
 
 
@@ -188,6 +223,12 @@ class Energy:
         sums = np.convolve(self.db[a:b], np.ones(w) / w, mode="valid")
         k = int(np.argmin(sums))
         return (a + k + w / 2) / 100 if sums[k] < self.threshold else None
+
+    def last_silence(self, lo, hi):
+        """Start (s) of the last frame quieter than silence in (lo, hi], or None."""
+        a, b = max(0, int(round(lo * 100)) + 1), min(len(self.db), int(hi * 100) + 1)
+        silent = np.flatnonzero(self.db[a:b] < self.threshold)
+        return (a + silent[-1]) / 100 if len(silent) else None
 
     def onset(self, lo, hi):
         """Start (s) of the first run of 3 voiced frames in [lo, hi] after a silent frame."""
@@ -264,7 +305,14 @@ class Energy:
         silent = np.flatnonzero(self.db[a:b] < self.threshold)
         if not len(silent) or silent[0] == 0:
             return False
-        return bool(self.db[a:a + silent[0]].max() < self.db[v:v + 20].max(initial=-120.0) - VOICE_SPAN)
+        return bool(self.db[a:a + silent[0]].max() < self.db[v:v + 20].max(initial=-120.0) - BREATH_SPAN)
+
+    def quieter(self, start, end, voiced_at):
+        """How many dB the loudest of [start, end] is under the voice at ``voiced_at``."""
+        a, b, v = (max(0, int(round(t * 100))) for t in (start, end, voiced_at))
+        if b <= a:
+            return 0.0
+        return float(self.db[v:v + 20].max(initial=-120.0) - self.db[a:b].max())
 
     def speech_start(self, t):
         """Start (s) of the voice activity region that holds ``t``, or -inf outside every one."""
