@@ -84,6 +84,9 @@ def run_case(spec, args, extra_options):
                   f"{row['wall_s'] / duration:.4f}), CPU {row['cpu_s']:.1f} s "
                   f"({row['cpu_s'] / row['wall_s']:.2f} cores), peak {row['peak_mb']:.0f} MB")
             print("\n".join(stage_lines(row)))
+            memory = row["extra"].get("memory_mb") or {}
+            if memory.get("rss_per_process_mb"):
+                print(f"    memory at the peak, by process (RSS MB): {memory['rss_per_process_mb']}")
             line = recognised_line(row)
             if line:
                 print(line)

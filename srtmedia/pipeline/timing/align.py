@@ -15,7 +15,7 @@ import numpy as np
 
 from srtmedia.pipeline.timing import sync
 from srtmedia.pipeline.errors import Cancelled
-from srtmedia.pipeline.timing.forced import align_many, shared_aligner, tokens_for
+from srtmedia.pipeline.timing.forced import align_many, int16_samples, shared_aligner, tokens_for
 from srtmedia.pipeline.timing.mapping import Words as MapWords
 from srtmedia.pipeline.timing.mapping import find_map
 from srtmedia.pipeline.audio.media import SAMPLE_RATE
@@ -77,8 +77,11 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
              for piece, edges in zip(pieces, sync.cue_edges(pieces, anchors, words, cues, sub_times))]
     chunks = [c for plan in plans for c in plan]
     run_of = [piece for piece, plan in zip(pieces, plans) for _ in plan]
-    jobs = [(_samples(audio, c), _chunk_tokens(tokens, c), c.start) for c in chunks]
-    results = align_many(jobs, options.threads) if options.word_timing else [None] * len(jobs)
+    aligner = shared_aligner()
+    # One espeak-ng call for the words the dictionary lacks, before the aligning processes fork.
+    aligner.ensure_words([tok for ts in tokens for tok in ts])
+    spans = [(c.start, c.end, _chunk_tokens(tokens, c)) for c in chunks]
+    results = align_many(audio, spans, options.threads) if options.word_timing else [None] * len(spans)
     unaligned = []
     for k, (chunk, times) in enumerate(zip(chunks, results)):
         if cancelled():
@@ -93,8 +96,6 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
     for k in range(len(plans) + 1 if options.word_timing else 0):
         gap.place(timed, (pieces[k - 1], plans[k - 1][-1]) if k > 0 else None,
                   (pieces[k], plans[k][0]) if k < len(plans) else None)
-    aligner = shared_aligner()
-    aligner.ensure_words([t[0] for t in tokens if t])  # one espeak-ng call for the words it lacks
     first_phones = {i: aligner.first_phone(t[0]) for i, t in enumerate(tokens) if t}
     snap_to_onsets(timed, energy, {a.sub: asr[a.asr].start - sync.WHISPER_LAG for r in runs for a in r.anchors
                                    if asr[a.asr].heard}, first_phones)
@@ -152,11 +153,6 @@ def plan_chunks(run, asr, energy, edges=None, cue_of=None):
            energy.pause(max(heard_to - 0.2, tail - 0.3), max(heard_to + 1.0, tail + GAP_SLACK)))
     chunks.append(Chunk(chunk_first, last_word, start, end or max(heard_to, tail or heard_to) + 0.3))
     return chunks
-
-
-def _samples(audio, chunk):
-    a, b = max(0, int(chunk.start * SAMPLE_RATE)), max(0, int(chunk.end * SAMPLE_RATE))
-    return (np.clip(audio[a:max(a, b)], -1, 1) * 32767).astype(np.int16)
 
 
 def _chunk_tokens(tokens, chunk):
@@ -268,7 +264,8 @@ class Gap:
         voiced frames, and lie where voice activity detection heard speech
         that the recogniser did not hear as other words.
         """
-        times = shared_aligner().align(_samples(self.audio, chunk), _chunk_tokens(self.tokens, chunk), chunk.start)
+        times = shared_aligner().align(int16_samples(self.audio, chunk.start, chunk.end),
+                                       _chunk_tokens(self.tokens, chunk), chunk.start)
         if times is None:
             return False
         trial = list(timed)

@@ -13,6 +13,7 @@ Such a word is a token ``"<language>:<word>"``, so a Spanish "once" never takes
 the English pronunciation.
 """
 import functools
+import multiprocessing
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor
@@ -290,16 +291,38 @@ def shared_aligner():
     return ForcedAligner()
 
 
-def _align_one(job):
-    samples, tokens, offset = job
-    return shared_aligner().align(samples, tokens, offset)
+def int16_samples(audio, start, end):
+    """The 16-bit samples of ``audio`` (float32, 16 kHz) between ``start`` and ``end`` seconds."""
+    a, b = max(0, int(start * SAMPLE_RATE)), max(0, int(end * SAMPLE_RATE))
+    return (np.clip(audio[a:max(a, b)], -1, 1) * 32767).astype(np.int16)
 
 
-def align_many(jobs, threads=0):
-    """``align`` for each ``(samples, tokens, offset)``: on every core (or ``threads``) when there is much audio."""
+_FORKED = {}   # the audio a forked worker aligns spans of (inherited, never pickled)
+
+
+def _align_span(span):
+    start, end, tokens = span
+    return shared_aligner().align(int16_samples(_FORKED["audio"], start, end), tokens, start)
+
+
+def align_many(audio, spans, threads=0):
+    """``align`` for each ``(start, end, tokens)`` span of ``audio``: on every core (or ``threads``)
+    when there is much audio.
+
+    Workers are forked, so they share the audio and the pronunciations added
+    so far with this process instead of receiving copies (hours of audio
+    would otherwise be pickled to them whole).
+    """
     workers = threads or os.cpu_count() or 1
-    seconds = sum(len(s) for s, _, _ in jobs) / SAMPLE_RATE
-    if workers < 2 or seconds < PARALLEL_AUDIO or len(jobs) < 4:
-        return [_align_one(job) for job in jobs]
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-        return list(pool.map(_align_one, jobs, chunksize=4))
+    seconds = sum(end - start for start, end, _ in spans)
+    if (workers < 2 or seconds < PARALLEL_AUDIO or len(spans) < 4
+            or "fork" not in multiprocessing.get_all_start_methods()):
+        return [shared_aligner().align(int16_samples(audio, start, end), tokens, start)
+                for start, end, tokens in spans]
+    _FORKED["audio"] = audio
+    try:
+        with ProcessPoolExecutor(max_workers=min(workers, len(spans)),
+                                 mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_align_span, spans, chunksize=4))
+    finally:
+        _FORKED.clear()

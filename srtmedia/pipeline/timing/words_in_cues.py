@@ -67,7 +67,7 @@ def align_in_cues(audio, words, cue_times, language, is_cancelled=None, keep_cue
         raise Cancelled()
     # One espeak-ng batch here, so that the processes align_many may fork have every word.
     shared_aligner().ensure_words([t for _, _, tokens, _ in tasks for ts in tokens for t in ts])
-    results = align_many([job for _, _, _, job in tasks], threads)
+    results = align_many(audio, [span for _, _, _, span in tasks], threads)
     if cancelled():
         raise Cancelled()
     timed = [None] * len(words)
@@ -106,8 +106,7 @@ def _tasks(audio, words, cue_times, language):
         if hi - lo < MIN_WINDOW:
             continue
         tokens = [tokens_for(normalize(w.text), language) for w in own]
-        samples = (np.clip(audio[int(lo * SAMPLE_RATE):int(hi * SAMPLE_RATE)], -1, 1) * 32767).astype(np.int16)
-        yield place, own, tokens, (samples, [t for ts in tokens for t in ts], lo)
+        yield place, own, tokens, (lo, hi, [t for ts in tokens for t in ts])
 
 
 def speech_matches(timed, words, cue_times, language):
