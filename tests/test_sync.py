@@ -155,3 +155,25 @@ def test_runs_are_cut_where_the_media_between_anchors_is_not_their_words():
     # The recogniser missing a word or two is no reason to cut.
     said = "the river bends a line nobody said and the plain every spring again".split()
     assert pieces(said, [0, 1, 2, 3, 4, 5, 6, 7, 11, 12]) == [[0, 1, 2, 3, 4, 5, 6, 7, 11, 12]]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_common_word_heard_by_chance_after_a_removed_stretch_does_not_hide_the_next_cues(seed):
+    # Cues 30-33 are cut from the media. Cue 33's last word, "and", is heard
+    # near where the first segment's offset puts it, in later speech (its
+    # other words nowhere): that chance match must not take the recognised
+    # words before it away from the next segment.
+    words, truth = _programme(seed, sentences=60, offset=1.5, events={30: ("removed", 4)})
+    _, runs, _ = find_map(words)
+    said = [i for i, c in enumerate(words.cue_of) if c == 33]
+    keys = [f"gone{i}" if i in said else k for i, k in enumerate(words.sub_keys)]
+    keys[said[-1]] = "and"
+    # Outside the cue's own stretch, inside the distance a matched word may stray.
+    at = runs[0].media_time(words.sub_times[said[-1]]) + 0.9
+    k = next(n for n, t in enumerate(words.asr_times) if t > at)
+    heard = Words(keys, words.sub_times, words.cue_of, words.cues, words.asr_keys[:k] + ["and"] + words.asr_keys[k:],
+                  words.asr_times[:k] + [at] + words.asr_times[k:])
+    ratio, runs, _ = find_map(heard)
+    assert len(runs) == 2
+    assert min(heard.cue_of[a.sub] for a in runs[1].anchors) == 34
+    assert max(_cue_errors(heard, truth, ratio, runs)) <= 0.1

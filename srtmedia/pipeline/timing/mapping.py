@@ -74,6 +74,15 @@ class Words:
         """The weight of the cue's words that the recogniser could have heard."""
         return sum(self.weight[self.sub_keys[i]] for i in self.cue_words.get(cue, ()))
 
+    def cue_size(self, cue):
+        """The weight of all the cue's words; a word the recogniser heard nowhere weighs fully."""
+        if not hasattr(self, "_sizes"):
+            self._sizes = {}
+            for i, key in enumerate(self.sub_keys):
+                if key:
+                    self._sizes[self.cue_of[i]] = self._sizes.get(self.cue_of[i], 0.0) + self.weight.get(key, 1.0)
+        return self._sizes.get(cue, 0.0)
+
 
 def find_map(words):
     """``(ratio, runs, anchors)``: the ratio, one Run per segment, and every anchor found."""
@@ -110,15 +119,18 @@ def _fit(words, ratio):
         return [], [], 0.0
     path = best_path(words, ratio, offsets)
     segments = _segments(path, offsets)
-    runs, strays, last_heard = [], [], -1
+    runs, strays = [], []
     for first, last, offset in segments:
         anchors, outliers = segment_anchors(words, ratio, offset, first, last)
-        # Neighbouring segments' searches may overlap: a recognised word is used once.
+        # Neighbouring segments' searches may overlap (a removed stretch puts
+        # the next segment's speech before the end of this one's): a
+        # recognised word is used once, by the side that matched more there.
+        strays += _yield_overlap(runs, anchors, ratio)
+        last_heard = runs[-1].anchors[-1].asr if runs else -1
         anchors = [a for a in anchors if a.asr > last_heard]
         if len(anchors) >= MIN_RUN_ANCHORS:
             runs.append(_fitted_run(anchors, ratio))
             strays += outliers
-            last_heard = anchors[-1].asr
         else:
             strays += anchors + outliers
     runs = _merge_jitter(runs, ratio)
@@ -201,21 +213,29 @@ def best_path(words, ratio, offsets):
     if not n:
         return []
     # A cue whose words were mostly heard there fixes the order; a common
-    # word or two heard by chance where a removed cue would go does not.
-    size = np.array([words.cue_weight(c) for c in range(n)])
+    # word or two heard by chance where a removed cue would go does not,
+    # even when the cue's other words were heard nowhere (it is not in the media).
+    size = np.array([words.cue_size(c) for c in range(n)])
     placed = (scores >= 0.5 * size[:, None]) & (scores > 0)
     total, last_end = scores[0].copy(), np.where(placed[0], ratio * words.cues[0].end + offsets, -np.inf)
     back = np.zeros((n, k), dtype=np.int32)
     back[0] = np.arange(k)
-    same = np.eye(k, dtype=bool)
+    states = np.arange(k)
     for c in range(1, n):
         cue = words.cues[c]
-        # From state a (rows) to state b (columns): free if a == b, else a cut
-        # that may not send the cue before the last one matched on a's path.
-        allowed = same | ((ratio * cue.start + offsets)[None, :] >= (last_end - ORDER_SLACK)[:, None])
-        gain = np.where(allowed, total[:, None] - CUT_COST * ~same, -np.inf)
-        came = np.argmax(gain, axis=0)
-        total = gain[came, np.arange(k)] + scores[c]
+        # Staying on an offset is free; a cut from state a to state b costs
+        # CUT_COST and may not send the cue before the last one matched on
+        # a's path. The best a for every b at once: states ranked by that last
+        # end, the running best of their totals, and how far b's start reaches
+        # (k log k a cue instead of k * k, which hours of media need).
+        order = np.argsort(last_end, kind="stable")
+        ranked = total[order]
+        best_at = np.maximum.accumulate(np.where(ranked == np.maximum.accumulate(ranked), states, 0))
+        reach = np.searchsorted(last_end[order], ratio * cue.start + offsets + ORDER_SLACK, "right")
+        cut_from = np.where(reach > 0, order[best_at[np.maximum(reach - 1, 0)]], states)
+        cut = np.where(reach > 0, total[cut_from] - CUT_COST, -np.inf)
+        came = np.where(cut > total, cut_from, states)
+        total = np.maximum(cut, total) + scores[c]
         last_end = np.where(placed[c], ratio * cue.end + offsets, last_end[came])
         back[c] = came
     state = int(np.argmax(total))
@@ -285,6 +305,29 @@ def _longest_increasing(pairs):
         chain.append(pairs[n])
         n = parent[n]
     return chain[::-1]
+
+
+def _yield_overlap(runs, anchors, ratio):
+    """Trim the last run's anchors heard after the next segment's first one, if fewer than those they hide.
+
+    A cue matched by chance at the end of a segment (one common word of a
+    line the media lacks, heard in another line) must not hide the next
+    segment's cues, said before it once a stretch was removed. Returns the
+    anchors taken out of the runs (strays now).
+    """
+    if not runs or not anchors:
+        return []
+    last = runs[-1].anchors
+    after = [a for a in last if a.asr >= anchors[0].asr]
+    hidden = [a for a in anchors if a.asr <= last[-1].asr]
+    if not after or len(after) >= len(hidden):
+        return []
+    kept = last[:len(last) - len(after)]
+    runs.pop()
+    if len(kept) >= MIN_RUN_ANCHORS:
+        runs.append(_fitted_run(kept, ratio))
+        return after
+    return kept + after
 
 
 def _fitted_run(anchors, ratio):
