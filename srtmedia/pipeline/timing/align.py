@@ -27,6 +27,10 @@ CHUNK_MIN = 6.0       # seconds: don't cut a chunk shorter than this
 CHUNK_MAX = 25.0      # seconds: forced alignment degrades on longer audio
 GAP_CUES = 3          # cues tried at each side of a cut
 GAP_SLACK = 0.6       # seconds around where a side's offset puts the tried cues
+WORD_LEAST = 0.03     # seconds: the aligner's least time for a word (one phone, three 10 ms states)
+WORD_SHORT = 0.06     # seconds: few words said are shorter
+WORD_LONGEST = 1.5    # seconds: no word said is longer; the aligner stretched it over a pause
+HEARD_NEAR = 0.3      # seconds from where a word was said (heard, or its cue mapped) that a re-aligned word may lie
 STAND_IN_SLACK = 0.4  # seconds around a stand-in cue boundary searched for the pause to cut at
 
 
@@ -209,6 +213,7 @@ class Gap:
         """``before``/``after``: (run, its chunk next to the gap), or None at either end."""
         lo = before[1].last + 1 if before else 0
         hi = after[1].first - 1 if after else len(self.keys) - 1
+        self.heard_at = {a.sub: a.media_time for side in (before, after) if side for a in side[0].anchors}
         gap = [i for i in range(lo, hi + 1) if self.keys[i] and timed[i].start is None]
         if not gap:
             return
@@ -232,7 +237,7 @@ class Gap:
             cue_end = run.media_time(self.cues[self.cue_of[gap[m - 1]]].end)
             end = min(limit_end, max(chunk.end + 0.3, cue_end + GAP_SLACK))
             end = self.energy.pause(end - 0.4, end) or end
-            if self._try(timed, Chunk(chunk.first, gap[m - 1], chunk.start, end), gap[:m]):
+            if self._try(timed, Chunk(chunk.first, gap[m - 1], chunk.start, end), gap[:m], run):
                 return m, Chunk(gap[0], gap[m - 1], max(chunk.start, timed[gap[0]].start - 0.1), end)
         return 0, None
 
@@ -242,9 +247,30 @@ class Gap:
             cue_start = run.media_time(self.cues[self.cue_of[gap[-m]]].start)
             start = max(limit_start, min(chunk.start - 0.3, cue_start - GAP_SLACK))
             start = self.energy.pause(start, start + 0.4) or start
-            if self._try(timed, Chunk(gap[-m], chunk.last, start, chunk.end), gap[-m:]):
+            if self._try(timed, Chunk(gap[-m], chunk.last, start, chunk.end), gap[-m:], run):
                 return m, Chunk(gap[-m], gap[-1], start, min(chunk.end, timed[gap[-1]].end + 0.1))
         return 0, None
+
+    def _moved_to_place(self, timed, trial, moved, run):
+        """Whether the ``moved`` words now lie where they were said, and lay clearly off it before.
+
+        Where they were said: where Whisper heard a word it matched, or where
+        the segment's offset puts the start of a word's cue. A chunk may begin
+        inside the unplaced cue next to it, or after the start of its own
+        first cue, when no pause parts the two: its first words then lie on
+        the other cue's audio. Aligned together with that cue, they move to their own.
+        """
+        marks = {}
+        for i in moved:
+            if i in self.heard_at:
+                marks[i] = self.heard_at[i]
+            elif i == 0 or self.cue_of[i - 1] != self.cue_of[i]:
+                marks[i] = run.media_time(self.cues[self.cue_of[i]].start)
+        if not marks:
+            return False
+        before = np.median([abs(timed[i].start - t) for i, t in marks.items()])
+        after = np.median([abs(trial[i].start - t) for i, t in marks.items()])
+        return after <= HEARD_NEAR < before - 0.1
 
     def _whole_cues(self, gap, leading):
         """Counts of words from the front (or back) of ``gap`` that make whole cues, most first."""
@@ -256,7 +282,7 @@ class Gap:
                 counts.append(m)
         return counts[:GAP_CUES][::-1]
 
-    def _try(self, timed, chunk, new_words):
+    def _try(self, timed, chunk, new_words, run):
         """Align ``chunk``; keep its times only if the ``new_words`` landed on real speech.
 
         The aligner will squeeze unspoken words into a pause, or onto music,
@@ -271,12 +297,14 @@ class Gap:
         trial = list(timed)
         _store(trial, self.tokens, chunk, times)
         # Words already placed must stay put (give or take a few frames of
-        # re-alignment): if they moved further, the new words stole their audio.
-        for i in range(chunk.first, chunk.last + 1):
-            if i not in new_words and timed[i].start is not None and abs(trial[i].start - timed[i].start) > 0.1:
-                return False
+        # re-alignment): if they moved further, the new words stole their
+        # audio, unless they moved to where they were said.
+        moved = [i for i in range(chunk.first, chunk.last + 1) if i not in new_words
+                 and timed[i].start is not None and abs(trial[i].start - timed[i].start) > 0.1]
+        if moved and not self._moved_to_place(timed, trial, moved, run):
+            return False
         placed = [trial[i] for i in new_words]
-        if any(w.start is None or not 0.06 <= w.end - w.start <= 1.5 for w in placed):
+        if any(w.start is None for w in placed) or not _plausible_lengths([w.end - w.start for w in placed]):
             return False
         # Word by word loosely (a word may run on over a comma's pause), all together firmly.
         voiced = [self.energy.voiced(w.start, w.end) for w in placed]
@@ -288,3 +316,13 @@ class Gap:
             return False
         timed[:] = trial
         return True
+
+
+def _plausible_lengths(lengths):
+    """Whether words lasting ``lengths`` seconds were said, not squeezed into a pause.
+
+    Squeezed, every word gets the aligner's least time; said, a word as short
+    as "a" may take 50 ms, but few words in a line do.
+    """
+    short = sum(n < WORD_SHORT for n in lengths)
+    return all(WORD_LEAST <= n <= WORD_LONGEST for n in lengths) and short <= max(1, len(lengths) // 5)

@@ -1,0 +1,35 @@
+"""Words around a cut: what counts as said when a cue is tried beside its neighbours."""
+import numpy as np
+
+from srtmedia.pipeline.model import Cue, TimedWord
+from srtmedia.pipeline.text.words import words_from_cues
+from srtmedia.pipeline.timing.align import Gap, _plausible_lengths
+from srtmedia.pipeline.timing.sync import Anchor, Run
+
+
+def test_a_short_word_in_a_line_is_said_but_a_squeezed_line_is_not():
+    # "Public libraries are a surprisingly radical idea": "a" took 50 ms.
+    assert _plausible_lengths([0.35, 0.5, 0.12, 0.05, 0.6, 0.4, 0.35])
+    # The aligner's least time for every word: squeezed into a pause.
+    assert not _plausible_lengths([0.04, 0.05, 0.04, 0.05, 0.04])
+    assert not _plausible_lengths([0.3, 0.02, 0.4])
+    assert not _plausible_lengths([0.3, 2.1, 0.4])
+
+
+def _gap(heard_at):
+    cues = [Cue(0, 10.0, 12.0, "one two three"), Cue(1, 12.5, 14.0, "four five six")]
+    words = words_from_cues(cues)
+    gap = Gap(np.zeros(16000, np.float32), words, cues, [w.text for w in words], [[w.text] for w in words],
+              None, [], [])
+    gap.heard_at = heard_at
+    return gap, Run(anchors=[Anchor(4, 0, 13.0, heard_at[4])], offset=2.0, ratio=1.0)
+
+
+def test_words_realigned_onto_where_they_were_said_may_move():
+    # Cue 1 is said at 14.5-16 (its cue start mapped: 14.5; "five" heard at 15.0).
+    gap, run = _gap({4: 15.0})
+    placed = [TimedWord(None, None, 0.0)] * 3 + [TimedWord(13.9, 14.3, 0.9), TimedWord(14.3, 14.8, 0.9)]
+    moved = [TimedWord(None, None, 0.0)] * 3 + [TimedWord(14.5, 14.9, 0.9), TimedWord(14.95, 15.3, 0.9)]
+    assert gap._moved_to_place(placed, moved, [3, 4], run)
+    # Moved away from there, they were pushed off their audio by the words tried.
+    assert not gap._moved_to_place(moved, placed, [3, 4], run)
