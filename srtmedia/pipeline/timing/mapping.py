@@ -60,6 +60,9 @@ class Words:
         self.asr_by_key = {}
         for j, key in enumerate(self.asr_keys):
             self.asr_by_key.setdefault(key, []).append(j)
+        # Per key, its hearings in time order, to find those near a time by bisection.
+        self.heard_in_time = {k: sorted(v, key=lambda j: self.asr_times[j]) for k, v in self.asr_by_key.items()}
+        self.heard_times = {k: [self.asr_times[j] for j in v] for k, v in self.heard_in_time.items()}
         self.asr_array = {k: np.sort([self.asr_times[j] for j in v]) for k, v in self.asr_by_key.items()}
         # A word said often is heard near any place by chance: it weighs less.
         span = max(self.asr_times, default=0.0) - min(self.asr_times, default=0.0) + CHANCE_WINDOW
@@ -266,8 +269,12 @@ def segment_anchors(words, ratio, offset, first_cue, last_cue):
     for c in range(first_cue, last_cue + 1):
         for i in words.cue_words.get(c, ()):
             expected = ratio * words.sub_times[i] + offset
-            pairs += [(i, j) for j in reversed(words.asr_by_key[words.sub_keys[i]])
-                      if abs(words.asr_times[j] - expected) <= PAIR_TOLERANCE]
+            key = words.sub_keys[i]
+            times = words.heard_times[key]
+            lo = bisect.bisect_left(times, expected - PAIR_TOLERANCE)
+            hi = bisect.bisect_right(times, expected + PAIR_TOLERANCE)
+            # For one subtitle word, its pairs in decreasing j (see _longest_increasing).
+            pairs += [(i, j) for j in sorted(words.heard_in_time[key][lo:hi], reverse=True)]
     chain = _longest_increasing(pairs)
     per_cue = {}
     for i, j in chain:
