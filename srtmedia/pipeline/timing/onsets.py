@@ -69,7 +69,8 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15):
         pause = energy.pause(word.start, min(word.end, heard)) if heard - word.start > PARKED else None
         glued = parked and pause is not None and energy.voiced(word.start, pause - 0.025) * (pause - word.start) < SYLLABLE
         # From the start of the quiet stretch: its centre may lie in the word's own first sound.
-        onset = _own_onset(energy, energy.onset(pause - PAUSE / 2, word.end), word, lead) if glued else None
+        # The aligner's start, glued on, tells nothing there; Whisper's does.
+        onset = _own_onset(energy, energy.onset(pause - PAUSE / 2, word.end), word, lead, heard) if glued else None
         if pause is None and (heard - word.start > PARKED or k not in heard_at):
             onset = _after_speech_gap(energy, word)
             if onset is None and parked and heard - word.start > PARKED:
@@ -135,8 +136,11 @@ def _rise_into_voice(energy, lo, word, lead):
     return _own_onset(energy, onset, word, lead)
 
 
-def _own_onset(energy, onset, word, lead):
+def _own_onset(energy, onset, word, lead, said_at=None):
     """Where the word starts, given the first rise of sound ``onset`` before it (or None).
+
+    ``said_at``: where a recogniser began the word, if not the aligner (whose
+    start, only, is fine enough to tell silence it began after).
 
     A sound before the voice that the first phone cannot explain is not the
     word when silence parts it from the voice and it is faint beside it (a
@@ -149,10 +153,11 @@ def _own_onset(energy, onset, word, lead):
     """
     if onset is None:
         return None
+    said_at = word.start if said_at is None else said_at
     found = energy.speech_onset(onset, word.end, lead)
     if found and found[1] - lead > onset and (
             energy.faint(onset, found[0], found[1])
-            or (word.start - onset > found[0] - word.start
+            or (said_at - onset > found[0] - said_at
                 and energy.quieter(onset, found[0], found[1]) >= VOICE_SPAN)):
         return found[0]
     quiet = energy.last_silence(onset, word.start)
