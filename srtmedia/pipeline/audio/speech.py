@@ -27,7 +27,7 @@ MIN_HOLE = 1.0     # seconds of speech with (next to) no word in them worth a se
 MIN_WORD_RATE = 0.4  # words a second under which the recogniser skipped speech (people say 2-3)
 LOOP_REPEATS = 3   # a phrase said this many times in a row is a decoding loop
 LOOP_MAX_WORDS = 8
-VAD_BLOCK = 300.0  # seconds of audio per VAD pass
+VAD_BLOCK = 60.0   # seconds of audio per VAD pass (the ONNX runtime keeps an arena the size of the largest)
 
 
 @dataclass

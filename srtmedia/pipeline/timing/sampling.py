@@ -36,7 +36,7 @@ from srtmedia.pipeline.timing.mapping import Words, find_map
 STRIDE = 4             # every STRIDE-th clip is recognised to confirm the map
 MIN_SECONDS = 150.0    # seconds of speech recognised at least (all of a short file)
 MAX_ROUNDS = 10        # rounds of bisection before the rest of a disputed stretch is recognised at once
-UNCOVERED = 2.0        # seconds of speech in a clip that no mapped cue covers: unsure there
+UNCOVERED = 1.0        # seconds of speech in a clip that no mapped cue covers: unsure there
 CUE_COVER = 0.3        # share of a mapped cue on speech under which it may not be spoken
 CUE_MARGIN = 0.3       # seconds a cue's mapped span is widened by when matching it to speech or clips
 MIN_MATCHED = 0.4      # share of a clip's recognised words the subtitles must explain
