@@ -115,3 +115,17 @@ def test_a_short_word_on_its_own_sound_stays_though_whisper_heard_it_late():
     # Whisper's word times are coarse: it heard "It" 0.6 s late, past a stop of the next word.
     snap_to_onsets(timed, energy, heard_at={1: said + 0.6}, first_phones={1: "IH"})
     assert abs(timed[1].start - said) <= 0.03, (timed[1], said)
+
+
+def test_a_stop_inside_a_word_after_a_bed_is_not_its_start():
+    # A voiced syllable, a stop's silent closure, a second syllable: "maybe".
+    t = np.arange(int(0.15 * SAMPLE_RATE)) / SAMPLE_RATE
+    syllable = (0.3 * np.sin(2 * np.pi * 140 * t)).astype(np.float32)
+    word = np.concatenate([syllable, _seconds(0.04), syllable])
+    # A bed up to the word leaves no silence before it: the closure is the first.
+    audio = np.concatenate([_seconds(0.5), _hum(1.0, level=0.01), word, _seconds(0.5)])
+    said = 1.5
+    timed = [TimedWord(said, said + 0.34, 0.9)]
+    energy = Energy(audio, speech=[(1.44, said + 0.4)])
+    snap_to_onsets(timed, energy, first_phones={0: "M"})
+    assert abs(timed[0].start - said) <= 0.03, (timed[0], said)

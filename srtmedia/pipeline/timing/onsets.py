@@ -131,6 +131,13 @@ def _speech_start(energy, lo, word, lead):
 
 def _rise_into_voice(energy, lo, word, lead):
     onset = energy.onset(lo, word.end)
+    if onset is not None and onset > word.start:
+        voice = energy.speech_onset(lo, onset, lead)
+        if voice is not None and word.start - LEAD_VOICED <= voice[1] <= onset - VOICING_LAG:
+            # The word's voice, where the aligner put the word, began before
+            # this rise (a bed filled the pause before it): the rise follows
+            # a stop inside the word, not its start.
+            onset = None
     if onset is None:
         return _start_over_sound(energy, lo, word, lead)
     return _own_onset(energy, onset, word, lead)
