@@ -294,6 +294,8 @@ def shared_aligner():
 def int16_samples(audio, start, end):
     """The 16-bit samples of ``audio`` (float32, 16 kHz) between ``start`` and ``end`` seconds."""
     a, b = max(0, int(start * SAMPLE_RATE)), max(0, int(end * SAMPLE_RATE))
+    if audio.dtype == np.int16:
+        return audio[a:max(a, b)]
     return (np.clip(audio[a:max(a, b)], -1, 1) * 32767).astype(np.int16)
 
 

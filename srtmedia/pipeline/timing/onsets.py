@@ -18,6 +18,7 @@ import bisect
 
 import numpy as np
 
+from srtmedia.pipeline.audio.media import as_float
 from srtmedia.pipeline.model import TimedWord
 
 PARKED = 0.25         # seconds a word may end before Whisper heard it start
@@ -223,7 +224,8 @@ class Energy:
         frames = audio[: n * self.FRAME].reshape(n, self.FRAME)
         # Audio shorter than a frame is one silent frame, not an empty array percentiles fail on.
         # einsum sums each frame's squares without a float64 copy of the audio (4x its size).
-        power = np.einsum("ij,ij->i", frames, frames, dtype=np.float64) / self.FRAME if n else None
+        scale = 1.0 / 32768.0 ** 2 if audio.dtype == np.int16 else 1.0   # 16-bit samples: to [-1, 1]
+        power = np.einsum("ij,ij->i", frames, frames, dtype=np.float64) * (scale / self.FRAME) if n else None
         self.db = 10 * np.log10(power + 1e-12) if n else np.full(1, -120.0)
         loud, quiet = np.percentile(self.db, 90), np.percentile(self.db, 5)
         self.threshold = min(max(quiet + 6, loud - 30), loud - 10)
@@ -260,7 +262,7 @@ class Energy:
         starts = starts[starts + width <= len(self.audio)]
         if not len(starts):
             return np.zeros(b - a)
-        frames = self.audio[starts[:, None] + np.arange(width)].astype(np.float64)
+        frames = as_float(self.audio[starts[:, None] + np.arange(width)]).astype(np.float64)
         frames -= frames.mean(axis=1, keepdims=True)
         spectrum = np.fft.rfft(frames, 2 * width, axis=1)
         correlation = np.fft.irfft(np.abs(spectrum) ** 2, axis=1)[:, :width]

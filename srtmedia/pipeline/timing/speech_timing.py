@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from srtmedia.pipeline.timing import activity
-from srtmedia.pipeline.audio.media import SAMPLE_RATE
+from srtmedia.pipeline.audio.media import SAMPLE_RATE, as_float
 from srtmedia.pipeline.model import TimedWord
 
 ONSET_REACH = 0.4     # seconds around a mapped cue start searched for its speech onset
@@ -151,7 +151,7 @@ def quiet_pauses(audio, speech):
         frames = (int(end * SAMPLE_RATE) - first) // hop
         if frames < 3 * shortest:
             continue
-        block = audio[first:first + frames * hop].reshape(frames, hop).astype(np.float64)
+        block = as_float(audio[first:first + frames * hop]).reshape(frames, hop).astype(np.float64)
         level = 10 * np.log10(np.mean(block ** 2, axis=1) + 1e-12)
         quiet = np.concatenate([[False], level < np.percentile(level, 90) - PAUSE_DB, [False]])
         edges = np.flatnonzero(np.diff(quiet.astype(np.int8)))
@@ -174,7 +174,7 @@ def sound_onset(audio, vad_start):
     """
     hop = int(HOP * SAMPLE_RATE)
     begin = max(0, int((vad_start - 0.4) * SAMPLE_RATE))
-    window = audio[begin:int((vad_start + VAD_PAD + 0.3) * SAMPLE_RATE)]
+    window = as_float(audio[begin:int((vad_start + VAD_PAD + 0.3) * SAMPLE_RATE)])
     frames = len(window) // hop
     if frames < 10:
         return vad_start + VAD_PAD
