@@ -25,6 +25,7 @@ from srtmedia.pipeline.audio.media import SAMPLE_RATE, as_float
 
 # Whisper decodes windows of at most 30 s; VAD regions are packed up to this.
 MAX_CLIP = 28.0
+CLIP_GROUP = 16   # clips given to Whisper at once (its features for all of them are made up front)
 MIN_HOLE = 1.0     # seconds of speech with (next to) no word in them worth a second pass
 MIN_WORD_RATE = 0.4  # words a second under which the recogniser skipped speech (people say 2-3)
 LOOP_REPEATS = 3   # a phrase said this many times in a row is a decoding loop
@@ -261,31 +262,44 @@ def _recognise(model, audio, speech, options, cancelled, progress):
 def _segments(model, audio, clips, options):
     """(segment, seconds to add to its times) for each segment Whisper finds in ``clips``.
 
-    Whisper is given the clips alone, end to end, as floats: a sample of two
-    hours costs what its clips hold, not a float copy of all the audio.
+    Whisper is given CLIP_GROUP clips at a time, end to end, as floats: memory
+    stays at what a group holds (Whisper computes every clip's features up
+    front), not a float copy of hours of audio.
     """
     from faster_whisper import BatchedInferencePipeline
 
-    # Half a second of silence between clips: Whisper rounds a segment's times
-    # (14.456 s comes back as 14.45), and each must still say which clip it is in.
-    gap = np.zeros(SAMPLE_RATE // 2, np.float32)
-    pieces, placed, at = [], [], 0.0
-    for clip in clips:
-        piece = as_float(audio[int(clip["start"] * SAMPLE_RATE):int(clip["end"] * SAMPLE_RATE)])
-        pieces += [piece, gap]
-        placed.append({"start": at, "end": at + len(piece) / SAMPLE_RATE})
-        at += (len(piece) + len(gap)) / SAMPLE_RATE
-    joined = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
-    starts = [p["start"] for p in placed]
     # Batching the clips through the encoder is ~1.4x faster than sequential
     # decoding on 2 cores, and clips are independent anyway.
     pipeline = BatchedInferencePipeline(model)
-    segments, _info = pipeline.transcribe(
-        joined, language=options.language or None, beam_size=1, word_timestamps=True,
-        clip_timestamps=placed, batch_size=4, without_timestamps=True)
-    for segment in segments:
-        k = max(0, bisect.bisect_right(starts, segment.start + 0.25) - 1)
-        yield segment, clips[k]["start"] - starts[k]
+    for first in range(0, len(clips), CLIP_GROUP):
+        group = clips[first:first + CLIP_GROUP]
+        joined, placed = _end_to_end(audio, group)
+        segments, _info = pipeline.transcribe(
+            joined, language=options.language or None, beam_size=1, word_timestamps=True,
+            clip_timestamps=placed, batch_size=4, without_timestamps=True)
+        starts = [p["start"] for p in placed]
+        for segment in segments:
+            k = max(0, bisect.bisect_right(starts, segment.start + 0.25) - 1)
+            yield segment, group[k]["start"] - starts[k]
+
+
+def _end_to_end(audio, clips):
+    """The clips' samples as one float32 array, and where each lies in it.
+
+    Half a second of silence parts them: Whisper rounds a segment's times
+    (14.456 s comes back as 14.45), and each must still say which clip it is in.
+    """
+    gap = SAMPLE_RATE // 2
+    lengths = [int(c["end"] * SAMPLE_RATE) - int(c["start"] * SAMPLE_RATE) for c in clips]
+    joined = np.zeros(sum(lengths) + gap * len(clips), np.float32)
+    placed, at = [], 0
+    for clip, length in zip(clips, lengths):
+        a = int(clip["start"] * SAMPLE_RATE)
+        piece = as_float(audio[a:a + length])
+        joined[at:at + len(piece)] = piece
+        placed.append({"start": at / SAMPLE_RATE, "end": (at + len(piece)) / SAMPLE_RATE})
+        at += length + gap
+    return joined, placed
 
 
 def _model_name(path):
