@@ -161,11 +161,13 @@ def _own_onset(energy, onset, word, lead, said_at=None):
     """
     if onset is None:
         return None
+    # Whisper's starts are coarse: they tell apart only sounds a syllable apart.
+    apart = 0.0 if said_at is None else SYLLABLE
     said_at = word.start if said_at is None else said_at
     found = energy.speech_onset(onset, word.end, lead)
     if found and found[1] - lead > onset and (
             energy.faint(onset, found[0], found[1])
-            or (said_at - onset > found[0] - said_at
+            or (said_at - onset > found[0] - said_at and found[0] - onset > apart
                 and energy.quieter(onset, found[0], found[1]) >= VOICE_SPAN)):
         return found[0]
     quiet = energy.last_silence(onset, word.start)
