@@ -101,26 +101,11 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
         gap.place(timed, (pieces[k - 1], plans[k - 1][-1]) if k > 0 else None,
                   (pieces[k], plans[k][0]) if k < len(plans) else None)
     first_phones = {i: aligner.first_phone(t[0]) for i, t in enumerate(tokens) if t}
-    snap_to_onsets(timed, energy, _heard_at(runs, asr, cue_of), first_phones)
+    snap_to_onsets(timed, energy, {a.sub: asr[a.asr].start - sync.WHISPER_LAG for r in runs for a in r.anchors
+                                   if asr[a.asr].heard}, first_phones)
     report(1.0, "Word timings done")
     warnings = [fallback_warning(unaligned, words)] if unaligned and options.word_timing else []
     return Alignment(timed, ratio, runs, len(anchors), [w.start is not None for w in timed], warnings)
-
-
-def _heard_at(runs, asr, cue_of):
-    """Where each anchored word was heard to start, for onset snapping.
-
-    A stand-in says where the map puts its cue's start, which is where a cue
-    opens on speech: it stands for the recogniser's time for the first word
-    of a cue, not for the words inside (spread over the cue by letters).
-    """
-    out = {}
-    for run in runs:
-        for a in run.anchors:
-            word = asr[a.asr]
-            if word.heard or a.sub == 0 or cue_of[a.sub - 1] != cue_of[a.sub]:
-                out[a.sub] = word.start - sync.WHISPER_LAG
-    return out
 
 
 def fallback_warning(chunks, words):
