@@ -30,6 +30,7 @@ VOICE_SPAN = 15.0     # dB under the loudest of the word a voiced frame of it ma
 VOICED_RISE = 10.0    # dB over that floor a voiced frame must be (a murmur under it is the bed)
 BREATH_SPAN = 10.0    # dB under the voice a sound that silence parts from it may be, to be taken for another's
 PAUSE = 0.05          # seconds: the window Energy.pause looks for silence with
+OWN_SPAN = 6.0        # dB under the voice after a silence a sound before it must be, to be another's
 PERIODIC = 0.6        # normalised autocorrelation at the pitch period of a voiced frame
 PITCH_LAGS = (40, 256)  # samples at 16 kHz: 400 Hz down to 62.5 Hz
 LEAD_VOICED = 0.05    # seconds of sound before voicing a voiced first phone explains (a stop's burst)
@@ -172,7 +173,9 @@ def _own_onset(energy, onset, word, lead, said_at=None):
         return found[0]
     quiet = energy.last_silence(onset, word.start)
     again = energy.onset(quiet, word.end) if quiet is not None else None
-    if again is not None and again - onset > lead:
+    # A sound as loud as the voice after the silence is the word's own: a vowel
+    # before a stop's closure ("It" = vowel, 40 ms of silence, burst), not a note.
+    if again is not None and again - onset > lead and energy.quieter(onset, quiet, again) >= OWN_SPAN:
         return again
     return onset
 
