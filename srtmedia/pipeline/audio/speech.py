@@ -56,6 +56,7 @@ class Transcript:
     language: str = "en"
     engine: dict = field(default_factory=dict)
     recognised: list | None = None   # [(start, end)] stretches recognised; None = all the speech
+    ratio: float | None = None       # the file's ratio, when the recognised sample found it
 
 
 def bundled_model_path():
@@ -174,7 +175,7 @@ def transcribe(audio, options, progress=None, is_cancelled=None, plan=None):
     engine["asr"]["recognised"] = {"seconds": round(recognised, 3), "clips": len(heard.recognised),
                                    "of_clips": heard.clips, "rounds": heard.rounds}
     return Transcript(words=heard.words, speech=speech, language=language, engine=engine,
-                      recognised=heard.recognised)
+                      recognised=heard.recognised, ratio=heard.ratio)
 
 
 def recognise(model, audio, regions, options, cancelled, progress):

@@ -63,7 +63,7 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
     asr = transcript.words
     asr_keys = [normalize(w.text) for w in asr]
     ratio, runs, anchors = find_map(MapWords(keys, sub_times, [w.cue_index for w in words], cues, asr_keys,
-                                             [w.start - sync.WHISPER_LAG for w in asr]))
+                                             [w.start - sync.WHISPER_LAG for w in asr]), transcript.ratio)
     report(0.05, f"Found {len(runs)} segment(s) of constant offset from {len(anchors)} matches")
     timed = [TimedWord(None, None, 0.0) for _ in words]
     if not runs:

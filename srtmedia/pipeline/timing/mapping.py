@@ -87,11 +87,15 @@ class Words:
         return self._sizes.get(cue, 0.0)
 
 
-def find_map(words):
-    """``(ratio, runs, anchors)``: the ratio, one Run per segment, and every anchor found."""
+def find_map(words, ratio=None):
+    """``(ratio, runs, anchors)``: the ratio, one Run per segment, and every anchor found.
+
+    ``ratio``, when known already (from a sample of the same file), is the
+    only one tried: each other costs as much again.
+    """
     best = None
-    plain = _fit(words, 1.0)
-    for ratio in _ratios(plain[0]):
+    plain = _fit(words, 1.0) if ratio in (None, 1.0) else None
+    for ratio in _ratios(plain[0]) if ratio is None else [ratio]:
         runs, strays, score = plain if ratio == 1.0 else _fit(words, ratio)
         # A re-timed file must explain clearly more than one that was not (a
         # ratio near 1 fits hand-timed cues' noise a little better by chance),

@@ -51,6 +51,7 @@ class Heard:
     recognised: list       # [(start, end)] clips recognised
     clips: int             # clips the speech was packed into
     rounds: int
+    ratio: float | None = None   # the file's ratio, once a round's words found a map
 
 
 class Plan:
@@ -81,7 +82,7 @@ class Plan:
         seconds = {i: sum(e - s for s, e in regions.get(i, ())) for i in range(len(clips))}
         chosen = {0, len(clips) - 1} | set(range(self.stride // 2, len(clips), self.stride))
         signal = activity.SpeechSignal(speech, self.duration)
-        done, words, rounds = set(), [], 0
+        done, words, rounds, ratio = set(), [], 0, None
         while chosen:
             rounds += 1
             fresh = sorted(chosen - done)
@@ -89,7 +90,7 @@ class Plan:
                               sum(seconds[i] for i in done) / total, sum(seconds[i] for i in fresh) / total)
             words = sorted(words + heard, key=lambda w: w.start)
             done |= set(fresh)
-            state, runs, anchors = self.states(clips, done, words)
+            state, runs, anchors, ratio = self.states(clips, done, words, ratio)
             # No segment at all: the words said are not the subtitles' (a translation),
             # and recognising more would not change that.
             if not runs:
@@ -98,7 +99,7 @@ class Plan:
             chosen = self.disputed(clips, done, state, final) | self.unsure(clips, done, state, runs, speech, signal)
         stand_ins = self.stand_ins(clips, done, state, runs, anchors)
         return Heard(sorted(words + stand_ins, key=lambda w: w.start), [clips[i] for i in sorted(done)],
-                     len(clips), rounds)
+                     len(clips), rounds, ratio)
 
     def unsure(self, clips, done, state, runs, speech, signal):
         """Clips not recognised where the map lays the cues badly over the speech.
@@ -130,11 +131,13 @@ class Plan:
                 out.setdefault(_nearest_run(known, state, c), []).append(c)
         return out
 
-    def states(self, clips, done, words):
-        """Per recognised clip: the index of its run in the map the words give, MISMATCH or QUIET."""
+    def states(self, clips, done, words, ratio=None):
+        """Per recognised clip: the index of its run in the map the words give, MISMATCH or QUIET;
+        the runs, anchors and ratio of that map (``ratio``: the one an earlier round found)."""
         asr_keys = [normalize(w.text) for w in words]
         ratio, runs, anchors = find_map(Words(self.keys, self.sub_times, self.cue_of, self.cues, asr_keys,
-                                              [w.start - sync.WHISPER_LAG for w in words]))
+                                              [w.start - sync.WHISPER_LAG for w in words]),
+                                        ratio)
         run_of = {a.asr: k for k, r in enumerate(runs) for a in r.anchors}
         starts = [s for s, _ in clips]
         heard, matched = {}, {}
@@ -152,7 +155,7 @@ class Plan:
                 state[i] = MISMATCH
             else:
                 state[i] = max(set(votes), key=votes.count)
-        return state, runs, anchors
+        return state, runs, anchors, (ratio if runs else None)
 
     def disputed(self, clips, done, state, final=False):
         """Clips to recognise next: between clips in different runs, and beside mismatched ones."""
