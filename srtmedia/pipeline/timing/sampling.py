@@ -96,12 +96,12 @@ class Plan:
             if not runs:
                 break
             final = rounds >= MAX_ROUNDS
-            chosen = self.disputed(clips, done, state, final) | self.unsure(clips, done, state, runs, speech, signal)
+            chosen = self.disputed(clips, done, state, final) | self.unsure(clips, done, state, runs, regions, signal)
         stand_ins = self.stand_ins(clips, done, state, runs, anchors)
         return Heard(sorted(words + stand_ins, key=lambda w: w.start), [clips[i] for i in sorted(done)],
                      len(clips), rounds, ratio)
 
-    def unsure(self, clips, done, state, runs, speech, signal):
+    def unsure(self, clips, done, state, runs, regions, signal):
         """Clips not recognised where the map lays the cues badly over the speech.
 
         Speech that no mapped cue covers is a line without a subtitle (or an
@@ -117,7 +117,7 @@ class Plan:
             for c in members:
                 start, end = clips[c]
                 inside = mapped[(mapped[:, 0] < end) & (mapped[:, 1] > start)]
-                if (_uncovered(clips[c], speech, mapped) > UNCOVERED
+                if (_uncovered(clips[c], regions.get(c, ()), mapped) > UNCOVERED
                         or any(activity.cover_share(signal, a, b) < CUE_COVER for a, b in inside)):
                     todo.add(c)
         return todo
@@ -231,14 +231,14 @@ def _nearest_run(known, state, c):
 
 
 def _uncovered(clip, speech, mapped):
-    """Seconds of speech in ``clip`` that no mapped cue span (widened by CUE_MARGIN) covers."""
+    """Seconds of ``speech`` (the clip's own regions) in ``clip`` that no mapped cue span
+    (widened by CUE_MARGIN) covers."""
     start, end = clip
     step = 0.05
     grid = np.arange(start, end, step)
     voiced = np.zeros(len(grid), dtype=bool)
     for s, e in speech:
-        if e > start and s < end:
-            voiced |= (grid >= s) & (grid < e)
+        voiced |= (grid >= s) & (grid < e)
     near = mapped[(mapped[:, 1] + CUE_MARGIN > start) & (mapped[:, 0] - CUE_MARGIN < end)]
     covered = np.zeros(len(grid), dtype=bool)
     for s, e in near:
