@@ -132,7 +132,7 @@ def pack_clips(speech, max_clip=MAX_CLIP):
 
 
 def transcribe(audio, options, progress=None, is_cancelled=None, plan=None):
-    """Recognise the words in ``audio`` (16 kHz mono float32); return a Transcript.
+    """Recognise the words in ``audio`` (16 kHz mono samples, 16-bit or float); return a Transcript.
 
     Without a ``plan`` all the speech is recognised; a plan (``timing.sampling.Plan``)
     chooses the stretches, and its stand-in words fill the rest.
