@@ -147,6 +147,8 @@ test("at phone width and with the keyboard only: cancel an active task, then del
     await page.keyboard.press("Enter");
     const row = page.locator(`#tasks tr[data-task-id^="${user}:"]`);
     await row.locator(".state-processing").waitFor();
+    // The row turns "processing" while still queued: wait for the worker to take it.
+    await row.locator(".state", { hasText: /^(transcribing|processing llm|aligning) \d+ %$/ }).waitFor();
     assert.match(await row.locator(".state").textContent(), /^(transcribing|processing llm|aligning) \d+ %$/);
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
     await page.screenshot({ path: join(ARTIFACTS, "page-phone-active.png"), fullPage: true });
