@@ -151,7 +151,7 @@ FILLERS = ["silence", "music", "speech", "noise", "voices"]
 
 def _framed(x, n, rate):
     """``x`` inside ``n`` samples with ``FILLER_MARGIN`` of silence at each end."""
-    margin = int(FILLER_MARGIN * rate)
+    margin = min(int(FILLER_MARGIN * rate), n // 2)   # a break shorter than two margins is all margin
     x = x[: max(0, n - 2 * margin)]
     return np.concatenate([np.zeros(margin, np.float32), x, np.zeros(n - margin - len(x), np.float32)])
 
