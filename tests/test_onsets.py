@@ -129,3 +129,18 @@ def test_a_stop_inside_a_word_after_a_bed_is_not_its_start():
     energy = Energy(audio, speech=[(1.44, said + 0.4)])
     snap_to_onsets(timed, energy, first_phones={0: "M"})
     assert abs(timed[0].start - said) <= 0.03, (timed[0], said)
+
+
+def test_a_loud_note_before_silence_is_not_an_unvoiced_first_phone():
+    word = synthesize("Sunday")
+    voice = np.abs(word).max()
+    # A note of the bed only 6 dB under the voice, 60 ms of silence, then the
+    # s: a hiss cannot be a periodic sound, however loud.
+    audio = np.concatenate([_seconds(1.0), _note(length=0.15, level=voice / 2, pitch=220.0), _seconds(0.06),
+                            word, _seconds(0.5)])
+    said = 1.21
+    timed = [TimedWord(1.05, said + 0.4, 0.9)]  # the aligner began the word on the note
+    energy = Energy(audio, speech=[(0.95, said + len(word) / SAMPLE_RATE)])
+    snap_to_onsets(timed, energy, first_phones={0: "S"})
+    assert abs(timed[0].start - said) <= 0.03, (timed[0], said)
+

@@ -158,7 +158,9 @@ def _own_onset(energy, onset, word, lead, said_at=None):
     nearer the voice than the sound (a bed or noise hovering at the silence
     level). Nor is a sound the word when the aligner began the word after
     silence that follows it (a louder note of the bed, a cough): the word
-    starts where the sound rises again.
+    starts where the sound rises again. Nor, however loud, is a voiced sound
+    that silence parts from the lead into the voice, when the first phone is
+    unvoiced (a hiss or a burst is not periodic).
     """
     if onset is None:
         return None
@@ -170,6 +172,11 @@ def _own_onset(energy, onset, word, lead, said_at=None):
             energy.faint(onset, found[0], found[1])
             or (said_at - onset > found[0] - said_at and found[0] - onset > apart
                 and energy.quieter(onset, found[0], found[1]) >= VOICE_SPAN)):
+        return found[0]
+    if found and found[1] - lead > onset and lead > LEAD_VOICED and energy.voiced_before_silence(onset, found[0]):
+        # A voiced sound, then silence, then the lead into the voice: an
+        # unvoiced first phone (a hiss, a burst) cannot be that sound, which is
+        # a note of a bed or another's word however loud it is.
         return found[0]
     quiet = energy.last_silence(onset, word.start)
     again = energy.onset(quiet, word.end) if quiet is not None else None
@@ -327,6 +334,15 @@ class Energy:
         if not len(silent) or silent[0] == 0:
             return False
         return bool(self.db[a:a + silent[0]].max() < self.db[v:v + 20].max(initial=-120.0) - BREATH_SPAN)
+
+    def voiced_before_silence(self, start, end):
+        """Whether the sound from ``start`` to the first silence in [start, end) holds 3 periodic frames."""
+        a, b = max(0, int(round(start * 100))), min(len(self.db), int(round(end * 100)))
+        silent = np.flatnonzero(self.db[a:b] < self.threshold)
+        if not len(silent) or silent[0] < 3:
+            return False
+        periodic = self.periodicity(a, a + int(silent[0])) >= PERIODIC
+        return bool((periodic[:-2] & periodic[1:-1] & periodic[2:]).any())
 
     def quieter(self, start, end, voiced_at):
         """How many dB the loudest of [start, end] is under the voice at ``voiced_at``."""
