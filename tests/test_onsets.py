@@ -144,3 +144,18 @@ def test_a_loud_note_before_silence_is_not_an_unvoiced_first_phone():
     snap_to_onsets(timed, energy, first_phones={0: "S"})
     assert abs(timed[0].start - said) <= 0.03, (timed[0], said)
 
+
+def test_a_word_parked_on_the_floor_of_a_pause_a_bed_fills_starts_at_its_voice():
+    before, after = synthesize("the timetable office"), synthesize("Answer")
+    said = 0.5 + len(before) / SAMPLE_RATE + 0.4
+    voice = np.concatenate([before, _seconds(0.4), after])
+    # A steady bed ~23 dB under the voice (8 over VOICE_SPAN) and ~9 over the silence
+    # threshold: no silence and no dip in the pause.
+    bed = voice + _hum(len(voice) / SAMPLE_RATE, level=np.abs(after).max() / 40)
+    audio = np.concatenate([_seconds(0.5), bed, _seconds(0.5)])
+    timed = [TimedWord(0.5, said - 0.4, 0.9), TimedWord(said - 0.4, said + 0.3, 0.9)]
+    # Voice activity detection heard no pause; Whisper heard the word at its voice.
+    energy = Energy(audio, speech=[(0.44, 0.5 + len(voice) / SAMPLE_RATE + 0.06)])
+    assert energy.pause(said - 0.4, said) is None
+    snap_to_onsets(timed, energy, heard_at={1: said + 0.05}, first_phones={1: "AE"})
+    assert abs(timed[1].start - said) <= 0.05, (timed[1], said)

@@ -197,9 +197,11 @@ def _start_over_sound(energy, lo, word, lead):
         # A start the first phone explains. Sound can hide a quiet first
         # phone (an f, an h) from energy, not from the aligner, which heard it.
         return None
-    if word.start > voiced_at or word.start < lo or energy.dips(word.start, onset):
+    if (word.start > voiced_at or word.start < lo or energy.dips(word.start, onset)
+            or energy.quieter(word.start, word.start + PAUSE, voiced_at) >= VOICE_SPAN):
         # The aligner lost the first phone, or began before the speech, or on
-        # sound that a dip separates from the voice (the bed, a breath).
+        # sound that a dip separates from the voice (the bed, a breath), or on
+        # the floor of a pause a bed fills, far under the voice.
         return onset
     return None
 
