@@ -32,6 +32,7 @@ WORD_SHORT = 0.06     # seconds: few words said are shorter
 WORD_LONGEST = 1.5    # seconds: no word said is longer; the aligner stretched it over a pause
 HEARD_NEAR = 0.3      # seconds from where a word was said (heard, or its cue mapped) that a re-aligned word may lie
 STAND_IN_SLACK = 0.4  # seconds around a stand-in cue boundary searched for the pause to cut at
+LEAD_REACH = 0.25     # seconds after its cue's mapped start a chunk may begin, when it has words before its first anchor
 
 
 @dataclass
@@ -130,8 +131,12 @@ def plan_chunks(run, asr, energy, edges=None, cue_of=None):
     first, last = anchors[0], anchors[-1]
     first_word, lead, last_word, tail = edges or (first.sub, None, last.sub, None)
     heard_at = asr[first.asr].start
+    # Words before the first anchor (misheard, or not heard) are said from
+    # about where their cue is mapped to start: a pause found after that (a
+    # comma's, often quieter than the one before the cue) lies among them.
+    hi = heard_at + 0.05 if lead is None else min(heard_at + 0.05, lead + LEAD_REACH)
     lo = heard_at - 1.0 if lead is None else min(heard_at - 1.0, lead - GAP_SLACK)
-    start = energy.pause(lo, heard_at + 0.05) or max(0.0, min(heard_at, lead or heard_at) - 0.3)
+    start = energy.pause(lo, hi) or max(0.0, min(heard_at, lead or heard_at) - 0.3)
     chunks, chunk_first = [], first_word
     for a, b in zip(anchors, anchors[1:]):
         length = asr[a.asr].end - start
