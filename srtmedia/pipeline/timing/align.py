@@ -87,14 +87,14 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
     aligner.ensure_words([tok for ts in tokens for tok in ts])
     spans = [(c.start, c.end, _chunk_tokens(tokens, c)) for c in chunks]
     results = align_many(audio, spans, options.threads) if options.word_timing else [None] * len(spans)
-    unaligned = []
+    unaligned, guessed = [], set()
     for k, (chunk, times) in enumerate(zip(chunks, results)):
         if cancelled():
             raise Cancelled()
         if times is not None:
             _store(timed, tokens, chunk, times)
         else:
-            _fallback(timed, run_of[k], chunk, asr, sub_times)
+            guessed |= _fallback(timed, run_of[k], chunk, asr, sub_times)
             unaligned.append(chunk)
         report(0.1 + 0.8 * (k + 1) / len(chunks), f"Aligning chunk {k + 1}/{len(chunks)}")
     gap = Gap(audio, words, cues, keys, tokens, energy, asr, asr_keys)
@@ -106,7 +106,11 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
                                    if asr[a.asr].heard}, first_phones)
     report(1.0, "Word timings done")
     warnings = [fallback_warning(unaligned, words)] if unaligned and options.word_timing else []
-    return Alignment(timed, ratio, runs, len(anchors), [w.start is not None for w in timed], warnings)
+    matched = {a.sub for r in runs for a in r.anchors}
+    heard = [w.start is not None and i not in guessed for i, w in enumerate(timed)]
+    for i in gap.heard_as_other(timed, matched) if options.word_timing else ():
+        heard[i] = False
+    return Alignment(timed, ratio, runs, len(anchors), heard, warnings)
 
 
 def fallback_warning(chunks, words):
@@ -181,8 +185,13 @@ def _store(timed, tokens, chunk, times):
 
 
 def _fallback(timed, run, chunk, asr, sub_times):
-    """When forced alignment fails: Whisper times for matched words, the run's map otherwise."""
+    """When forced alignment fails: Whisper times for matched words, the run's map otherwise.
+
+    Returns the words the map placed: nothing says they were said (a cue the
+    media lacks often makes the aligner fail), so they are not reported found.
+    """
     matched = {a.sub: a for a in run.anchors}
+    guessed = set()
     for i in range(chunk.first, chunk.last + 1):
         if i in matched:
             w = asr[matched[i].asr]
@@ -191,6 +200,8 @@ def _fallback(timed, run, chunk, asr, sub_times):
         elif timed[i].start is None:
             t = run.media_time(sub_times[i])
             timed[i] = TimedWord(round(t, 3), round(t + 0.2, 3), 0.1)
+            guessed.add(i)
+    return guessed
 
 
 class Gap:
@@ -213,6 +224,26 @@ class Gap:
         """The recognised words said during that stretch of media."""
         return [k for w, k in zip(self.asr, self.asr_keys)
                 if w.heard and w.start - sync.WHISPER_LAG < end and w.end - sync.WHISPER_LAG > start]
+
+    def heard_as_other(self, timed, matched):
+        """Words of cues none of whose words were ``matched`` that lie where the recogniser heard other words.
+
+        Such a cue (one the media lacks, next to a line the subtitles lack) was
+        aligned inside a chunk onto the other line's speech: it is not there.
+        """
+        by_cue = {}
+        for i, key in enumerate(self.keys):
+            if key:
+                by_cue.setdefault(self.cue_of[i], []).append(i)
+        out = []
+        for members in by_cue.values():
+            if any(i in matched or timed[i].start is None for i in members):
+                continue
+            # A little inside its ends: a neighbour's word heard across the boundary is not this cue's.
+            start, end = timed[members[0]].start + 0.1, timed[members[-1]].end - 0.1
+            if end > start and sync.contradicts([self.keys[i] for i in members], self.heard(start, end)):
+                out += members
+        return out
 
     def place(self, timed, before, after):
         """``before``/``after``: (run, its chunk next to the gap), or None at either end."""
