@@ -32,6 +32,9 @@ WORD_SHORT = 0.06     # seconds: few words said are shorter
 WORD_LONGEST = 1.5    # seconds: no word said is longer; the aligner stretched it over a pause
 HEARD_NEAR = 0.3      # seconds from where a word was said (heard, or its cue mapped) that a re-aligned word may lie
 STAND_IN_SLACK = 0.4  # seconds around a stand-in cue boundary searched for the pause to cut at
+GAP_SKIP = 2          # cues that fit neither side a gap leaves out, to try those beyond them
+SKIP_NEAR = 1.0       # seconds from its mapped start a cue tried past a left-out one may lie
+ALONE_GAP = 0.5       # seconds of media between a tried cue's mapped times and the side's chunk: tried alone too
 LEAD_REACH = 0.25     # seconds after its cue's mapped start a chunk may begin, when it has words before its first anchor
 
 
@@ -215,10 +218,11 @@ class Gap:
     """
 
     def __init__(self, audio, words, cues, keys, tokens, energy, asr, asr_keys):
-        self.audio, self.keys, self.tokens, self.energy = audio, keys, tokens, energy
+        self.audio, self.keys, self.tokens, self.energy = audio, keys, list(tokens), energy
         self.asr, self.asr_keys = asr, asr_keys
         self.cue_of = [w.cue_index for w in words]
         self.cues = cues
+        self.near = None
 
     def heard(self, start, end):
         """The recognised words said during that stretch of media."""
@@ -266,6 +270,28 @@ class Gap:
             if not m:
                 break
             after, gap = (after[0], chunk), gap[:-m]
+        # A cue neither side takes (one the media lacks) hides the cues beyond
+        # it from a side: those are tried without it, but only where the
+        # side's offset puts them (else they took the left-out cue's audio).
+        self.near = SKIP_NEAR
+        for leading, side in ((True, before), (False, after)):
+            for _ in range(GAP_SKIP if side else 0):
+                edge = self.cue_of[gap[0] if leading else gap[-1]] if gap else None
+                left_out = [i for i in gap if self.cue_of[i] == edge]
+                if not left_out or len(left_out) == len(gap):
+                    break
+                for i in left_out:
+                    self.tokens[i] = []
+                gap = [i for i in gap if self.cue_of[i] != edge]
+                while gap:
+                    if leading:
+                        m, chunk = self._extend_before(timed, *side, gap, limit_end)
+                    else:
+                        m, chunk = self._extend_after(timed, *side, gap, limit_start)
+                    if not m:
+                        break
+                    side, gap = (side[0], chunk), gap[m:] if leading else gap[:-m]
+        self.near = None
 
     def _extend_before(self, timed, run, chunk, gap, limit_end):
         """Place the first cues of ``gap`` after ``chunk``: (words placed, their chunk)."""
@@ -275,6 +301,11 @@ class Gap:
             end = self.energy.pause(end - 0.4, end) or end
             if self._try(timed, Chunk(chunk.first, gap[m - 1], chunk.start, end), gap[:m], run):
                 return m, Chunk(gap[0], gap[m - 1], max(chunk.start, timed[gap[0]].start - 0.1), end)
+            start = run.media_time(self.cues[self.cue_of[gap[0]]].start) - GAP_SLACK
+            alone = (self._alone(timed, run, gap[:m], start, min(limit_end, cue_end + GAP_SLACK))
+                     if start > chunk.end + ALONE_GAP else None)
+            if alone:
+                return m, alone
         return 0, None
 
     def _extend_after(self, timed, run, chunk, gap, limit_start):
@@ -285,7 +316,31 @@ class Gap:
             start = self.energy.pause(start, start + 0.4) or start
             if self._try(timed, Chunk(gap[-m], chunk.last, start, chunk.end), gap[-m:], run):
                 return m, Chunk(gap[-m], gap[-1], start, min(chunk.end, timed[gap[-1]].end + 0.1))
+            end = run.media_time(self.cues[self.cue_of[gap[-1]]].end) + GAP_SLACK
+            alone = (self._alone(timed, run, gap[-m:], max(limit_start, cue_start - GAP_SLACK), end)
+                     if end < chunk.start - ALONE_GAP else None)
+            if alone:
+                return m, alone
         return 0, None
+
+    def _alone(self, timed, run, new_words, start, end):
+        """Align ``new_words`` by themselves in [start, end]: their chunk, or None.
+
+        Where the side's offset puts a cue clear of the side's chunk, speech
+        between the two (a line the subtitles lack) is not the cue's, and
+        aligned together the cue's words would be spread over it. Alone, they
+        must lie where the offset puts them.
+        """
+        start = self.energy.pause(start, start + 0.4) or start
+        end = self.energy.pause(end - 0.4, end) or end
+        if end - start < 0.5:
+            return None
+        chunk, near = Chunk(new_words[0], new_words[-1], start, end), self.near
+        self.near = SKIP_NEAR
+        try:
+            return chunk if self._try(timed, chunk, new_words, run) else None
+        finally:
+            self.near = near
 
     def _moved_to_place(self, timed, trial, moved, run):
         """Whether the ``moved`` words now lie where they were said, and lay clearly off it before.
@@ -341,6 +396,9 @@ class Gap:
             return False
         placed = [trial[i] for i in new_words]
         if any(w.start is None for w in placed) or not _plausible_lengths([w.end - w.start for w in placed]):
+            return False
+        if self.near is not None and abs(
+                placed[0].start - run.media_time(self.cues[self.cue_of[new_words[0]]].start)) > self.near:
             return False
         # Word by word loosely (a word may run on over a comma's pause), all together firmly.
         voiced = [self.energy.voiced(w.start, w.end) for w in placed]
