@@ -159,3 +159,15 @@ def test_a_word_parked_on_the_floor_of_a_pause_a_bed_fills_starts_at_its_voice()
     assert energy.pause(said - 0.4, said) is None
     snap_to_onsets(timed, energy, heard_at={1: said + 0.05}, first_phones={1: "AE"})
     assert abs(timed[1].start - said) <= 0.05, (timed[1], said)
+
+
+def test_an_unvoiced_first_phone_begun_on_a_hiss_is_not_moved_onto_the_voice_before_it():
+    before, word = synthesize("this"), synthesize("system")
+    audio = np.concatenate([_seconds(1.0), before, word, _seconds(0.5)])
+    said = 1.0 + len(before) / SAMPLE_RATE
+    energy = Energy(audio, speech=[(0.95, said + len(word) / SAMPLE_RATE)])
+    # The aligner began "system" on the s of "this" (unvoiced, after its vowel),
+    # the previous word lying in another cue: the rise at 1.0 s is "this".
+    timed = [TimedWord(said - 0.1, said + 0.5, 0.9)]
+    snap_to_onsets(timed, energy, first_phones={0: "S"}, reach=0.3)
+    assert timed[0].start >= said - 0.1, (timed[0], said)

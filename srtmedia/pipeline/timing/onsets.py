@@ -146,7 +146,7 @@ def _rise_into_voice(energy, lo, word, lead):
 
 
 def _own_onset(energy, onset, word, lead, said_at=None):
-    """Where the word starts, given the first rise of sound ``onset`` before it (or None).
+    """Where the word starts, given the first rise of sound ``onset`` before it; None: the aligner's start stands.
 
     ``said_at``: where a recogniser began the word, if not the aligner (whose
     start, only, is fine enough to tell silence it began after).
@@ -184,6 +184,10 @@ def _own_onset(energy, onset, word, lead, said_at=None):
     # before a stop's closure ("It" = vowel, 40 ms of silence, burst), not a note.
     if again is not None and again - onset > lead and energy.quieter(onset, quiet, again) >= OWN_SPAN:
         return again
+    if found and found[1] < word.start and lead > LEAD_VOICED and not energy.periodic(word.start, word.start + 0.03):
+        # The aligner began an unvoiced first phone on unvoiced sound after
+        # this voice (a hiss it heard as the phone): the voice is another word's.
+        return None
     return onset
 
 
@@ -345,6 +349,11 @@ class Energy:
             return False
         periodic = self.periodicity(a, a + int(silent[0])) >= PERIODIC
         return bool((periodic[:-2] & periodic[1:-1] & periodic[2:]).any())
+
+    def periodic(self, start, end):
+        """Whether most 10 ms frames in [start, end] are periodic (voiced)."""
+        a = max(0, int(round(start * 100)))
+        return bool(np.mean(self.periodicity(a, max(a + 1, int(round(end * 100)))) >= PERIODIC) >= 0.5)
 
     def quieter(self, start, end, voiced_at):
         """How many dB the loudest of [start, end] is under the voice at ``voiced_at``."""
