@@ -3,7 +3,7 @@ import numpy as np
 
 from srtmedia.pipeline.model import Cue, TimedWord
 from srtmedia.pipeline.text.words import words_from_cues
-from srtmedia.pipeline.timing.align import Gap, _plausible_lengths
+from srtmedia.pipeline.timing.gap import Gap, _plausible_lengths
 from srtmedia.pipeline.timing.sync import Anchor, Run
 
 
