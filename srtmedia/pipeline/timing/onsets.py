@@ -342,13 +342,19 @@ class Energy:
         return bool(self.db[a:a + silent[0]].max() < self.db[v:v + 20].max(initial=-120.0) - BREATH_SPAN)
 
     def voiced_before_silence(self, start, end):
-        """Whether the sound from ``start`` to the first silence in [start, end) holds 3 periodic frames."""
+        """Whether the sound from ``start`` to the first silence in [start, end) is voiced from its start.
+
+        3 periodic frames beginning within VOICING_LAG of ``start``: a sound
+        that opens unvoiced (a burst, then a vowel, then a stop's closure:
+        "com-" of "completely") may be the word's own.
+        """
         a, b = max(0, int(round(start * 100))), min(len(self.db), int(round(end * 100)))
         silent = np.flatnonzero(self.db[a:b] < self.threshold)
         if not len(silent) or silent[0] < 3:
             return False
         periodic = self.periodicity(a, a + int(silent[0])) >= PERIODIC
-        return bool((periodic[:-2] & periodic[1:-1] & periodic[2:]).any())
+        runs = periodic[:-2] & periodic[1:-1] & periodic[2:]
+        return bool(runs[:int(round(VOICING_LAG * 100))].any())
 
     def periodic(self, start, end):
         """Whether most 10 ms frames in [start, end] are periodic (voiced)."""
