@@ -34,3 +34,31 @@ def test_a_chunk_whose_first_word_was_heard_starts_in_the_pause_before_it():
     run = Run([Anchor(0, 0, 1.3, 1.3), Anchor(1, 1, 1.7, 1.7)], offset=0.0, ratio=1.0)
     chunks = plan_chunks(run, asr, energy, cue_of=[0, 0])
     assert 0.9 <= chunks[0].start <= 1.3
+
+
+def test_words_after_an_unspoken_cue_are_realigned_from_the_pause_before_the_next_heard_word(monkeypatch):
+    # Cue 0 ("gone", word 0) is not in the media; an unsubtitled line fills
+    # 0.2-1.4 s, then a pause (1.4-1.6 s), then cue 1 ("here now") heard at 1.7 s.
+    # Aligned together, "here" was pulled onto the line's end at 1.2 s.
+    from srtmedia.pipeline.model import Cue, TimedWord
+    from srtmedia.pipeline.timing import align
+    from srtmedia.pipeline.timing.chunks import Chunk
+
+    calls = []
+
+    class Aligner:
+        def align(self, samples, tokens, offset=0.0):
+            calls.append((offset, tokens))
+            return [(offset + 0.1 + 0.3 * k, offset + 0.35 + 0.3 * k, 0.9) for k in range(len(tokens))]
+
+    monkeypatch.setattr(align, "shared_aligner", lambda: Aligner())
+    energy = energy_with_pauses((1.4, 1.6, -60.0))
+    asr = [RecognizedWord("here", 1.7, 2.0, 0.9), RecognizedWord("now", 2.0, 2.3, 0.9)]
+    run = Run([Anchor(1, 0, 1.0, 1.7), Anchor(2, 1, 1.3, 2.0)], offset=0.7, ratio=1.0)
+    cues = [Cue(0, 0.0, 0.9, "gone"), Cue(1, 1.0, 1.6, "here now")]
+    timed = [TimedWord(0.2, 1.1, 0.5), TimedWord(1.2, 1.9, 0.5), TimedWord(2.0, 2.3, 0.5)]
+    tokens = [["gone"], ["here"], ["now"]]
+    align._realign_past(timed, {0}, [Chunk(0, 2, 0.1, 3.0)], [run], tokens, asr, energy,
+                        np.zeros(16000 * 5, np.float32), cues, [0, 1, 1])
+    assert len(calls) == 1 and 1.4 <= calls[0][0] <= 1.6 and calls[0][1] == ["here", "now"]
+    assert timed[1].start >= 1.5 and timed[0] == TimedWord(0.2, 1.1, 0.5)

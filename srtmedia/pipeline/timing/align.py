@@ -11,10 +11,12 @@
 """
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from srtmedia.pipeline.timing import sync
 from srtmedia.pipeline.errors import Cancelled
 from srtmedia.pipeline.timing.chunks import Chunk, chunk_tokens, store_times
-from srtmedia.pipeline.timing.forced import align_many, shared_aligner, tokens_for
+from srtmedia.pipeline.timing.forced import align_many, int16_samples, shared_aligner, tokens_for
 from srtmedia.pipeline.timing.gap import GAP_SLACK, Gap
 from srtmedia.pipeline.timing.mapping import Words as MapWords
 from srtmedia.pipeline.timing.mapping import find_map
@@ -26,6 +28,7 @@ CHUNK_MIN = 6.0       # seconds: don't cut a chunk shorter than this
 CHUNK_MAX = 25.0      # seconds: forced alignment degrades on longer audio
 STAND_IN_SLACK = 0.4  # seconds around a stand-in cue boundary searched for the pause to cut at
 LEAD_REACH = 0.25     # seconds after its cue's mapped start a chunk may begin, when it has words before its first anchor
+RUN_ON_REACH = 0.35   # seconds before the recogniser's start of a word run on from other speech that its onset is sought
 
 
 
@@ -88,15 +91,15 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
     for k in range(len(plans) + 1 if options.word_timing else 0):
         gap.place(timed, (pieces[k - 1], plans[k - 1][-1]) if k > 0 else None,
                   (pieces[k], plans[k][0]) if k < len(plans) else None)
+    matched = {a.sub for r in runs for a in r.anchors}
+    unspoken = gap.heard_as_other(timed, matched) if options.word_timing else []
+    _realign_past(timed, set(unspoken), chunks, run_of, tokens, asr, energy, audio, cues, cue_of)
     first_phones = {i: aligner.first_phone(t[0]) for i, t in enumerate(tokens) if t}
     snap_to_onsets(timed, energy, {a.sub: asr[a.asr].start - sync.WHISPER_LAG for r in runs for a in r.anchors
                                    if asr[a.asr].heard}, first_phones)
     report(1.0, "Word timings done")
     warnings = [fallback_warning(unaligned, words)] if unaligned and options.word_timing else []
-    matched = {a.sub for r in runs for a in r.anchors}
-    heard = [w.start is not None and i not in guessed for i, w in enumerate(timed)]
-    for i in gap.heard_as_other(timed, matched) if options.word_timing else ():
-        heard[i] = False
+    heard = [w.start is not None and i not in guessed and i not in unspoken for i, w in enumerate(timed)]
     return Alignment(timed, ratio, runs, len(anchors), heard, warnings)
 
 
@@ -175,3 +178,41 @@ def _fallback(timed, run, chunk, asr, sub_times):
             timed[i] = TimedWord(round(t, 3), round(t + 0.2, 3), 0.1)
             guessed.add(i)
     return guessed
+
+
+def _realign_past(timed, unspoken, chunks, run_of, tokens, asr, energy, audio, cues, cue_of):
+    """Re-align the words after an ``unspoken`` cue in its chunk, from a pause before the next heard word.
+
+    Aligned with the line the subtitles lack that it was spread over, the
+    unspoken cue's last words pull the next cue's first words onto that
+    line's end. Aligned from the pause before the next cue (found as
+    ``plan_chunks`` finds a chunk's start), they keep to their own speech.
+    """
+    for chunk, run in zip(chunks, run_of):
+        ends = [i for i in range(chunk.first, chunk.last) if i in unspoken and i + 1 not in unspoken]
+        if not ends:
+            continue
+        nxt = ends[-1] + 1
+        heard = {a.sub: asr[a.asr].start for a in run.anchors if asr[a.asr].heard and nxt <= a.sub <= chunk.last}
+        if not heard:
+            continue
+        heard_at, lead = heard[min(heard)], run.media_time(cues[cue_of[nxt]].start)
+        start = (energy.pause(min(heard_at - 1.0, lead - GAP_SLACK), min(heard_at + 0.05, lead + LEAD_REACH))
+                 or _quietest(energy, heard_at - RUN_ON_REACH, heard_at + 0.05))
+        if start is None or timed[nxt].start is None or timed[nxt].start >= start or start <= chunk.start:
+            continue
+        part = Chunk(nxt, chunk.last, start, chunk.end)
+        times = shared_aligner().align(int16_samples(audio, part.start, part.end), chunk_tokens(tokens, part),
+                                       part.start)
+        if times is not None:
+            store_times(timed, tokens, part, times)
+
+
+def _quietest(energy, lo, hi, width=0.03):
+    """Centre (s) of the quietest ``width`` window in [lo, hi]: where speech run on without a pause dips."""
+    a, b = max(0, int(lo * 100)), min(len(energy.db), int(hi * 100))
+    w = max(1, int(width * 100))
+    if b - a < w:
+        return None
+    sums = np.convolve(energy.db[a:b], np.ones(w) / w, mode="valid")
+    return (a + int(np.argmin(sums)) + w / 2) / 100
