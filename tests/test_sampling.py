@@ -122,3 +122,23 @@ def test_stride_one_recognises_everything(programme):
     cues, words, times, speech, recognise, advert_at, duration = programme
     heard = sampling.Plan(words, cues, duration, stride=1).listen(speech, recognise)
     assert all(w.heard for w in heard.words) and heard.rounds == 1
+
+
+def test_a_long_file_gets_a_first_round_of_limited_size_and_still_finds_its_cuts(programme):
+    cues, words, times, speech, recognise, advert_at, duration = programme
+    asked = []
+
+    def counting(regions, done, share):
+        asked.append(regions)
+        return recognise(regions, done, share)
+
+    capped = sampling.Plan(words, cues, duration, first_round=6).listen(speech, counting)
+    first_round = len(sampling.pack_clips(asked[0]))
+    whole = sampling.Plan(words, cues, duration, first_round=0).listen(speech, recognise)
+    assert first_round <= 6 + 2       # plus the first and last clips
+    assert len(capped.recognised) < len(whole.recognised)
+    for w in capped.words:
+        if not w.heard:
+            truth = media_time(words[w.source].cue_index, times[w.source])
+            assert abs(w.start - sync.WHISPER_LAG - truth) < 0.05, words[w.source].text
+    assert not any(w.source is not None and words[w.source].cue_index in REMOVED for w in capped.words)

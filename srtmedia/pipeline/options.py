@@ -25,6 +25,7 @@ class Options(EnvSettings):
     threads: int = 0                  # 0 = every core
     recognition_stride: int = 4       # recognise every Nth clip of speech, and where unsure; 1 = all of it
     recognition_min_seconds: float = 150.0  # all of the speech is recognised when there is less than this
+    recognition_first_round: int = 40  # clips the first round recognises at most (long media); 0 = no limit
 
     _ENV = {
         "whisper_model": "SRTMEDIA_WHISPER_MODEL",
@@ -40,6 +41,7 @@ class Options(EnvSettings):
         "threads": "SRTMEDIA_THREADS",
         "recognition_stride": "SRTMEDIA_RECOGNITION_STRIDE",
         "recognition_min_seconds": "SRTMEDIA_RECOGNITION_MIN_SECONDS",
+        "recognition_first_round": "SRTMEDIA_RECOGNITION_FIRST_ROUND",
     }
 
     def as_dict(self):

@@ -123,7 +123,7 @@ def listen(audio, options, language, known, progress, cancelled, subtitles):
 
     if options.language in known:
         plan = Plan(*subtitles, len(audio) / SAMPLE_RATE, stride=options.recognition_stride,
-                    min_seconds=options.recognition_min_seconds)
+                    min_seconds=options.recognition_min_seconds, first_round=options.recognition_first_round)
         return transcribe(audio, options, progress, cancelled, plan)
     if language.source != "given" and (language.confidence or 0.0) < SURE:
         return transcribe(audio, dataclasses.replace(options, language=""), progress, cancelled)

@@ -4,7 +4,9 @@ Recognition is the slow part of the pipeline, and the subtitles already say
 what is said: recognised words are only needed to find where the text is
 and where the media departs from it. The speech is packed into clips of up
 to ~28 s (``speech.pack_clips``) and the first round recognises every
-``stride``-th clip, spread over the file. Its words, matched to the
+``stride``-th clip, spread over the file, but no more than ``first_round``
+clips: a map needs a sample spread over the file, not a share of it, and
+the later rounds look for the cuts anyway. Its words, matched to the
 subtitles as a whole (``mapping.find_map``), give the map: a ratio and the
 segments of constant offset.
 
@@ -34,6 +36,7 @@ from srtmedia.pipeline.text.words import normalize
 from srtmedia.pipeline.timing.mapping import Words, find_map
 
 STRIDE = 4             # every STRIDE-th clip is recognised to confirm the map
+FIRST_ROUND = 40       # clips in the first round at most: the map needs a spread sample, not a share
 MIN_SECONDS = 150.0    # seconds of speech recognised at least (all of a short file)
 MAX_ROUNDS = 10        # rounds of bisection before the rest of a disputed stretch is recognised at once
 UNCOVERED = 1.0        # seconds of speech in a clip that no mapped cue covers: unsure there
@@ -57,11 +60,12 @@ class Heard:
 class Plan:
     """Chooses the clips to recognise for one subtitle file; see the module docstring."""
 
-    def __init__(self, words, cues, duration, stride=STRIDE, min_seconds=MIN_SECONDS):
+    def __init__(self, words, cues, duration, stride=STRIDE, min_seconds=MIN_SECONDS, first_round=FIRST_ROUND):
         self.keys = ["" if w.sound else normalize(w.text) for w in words]
         self.sub_times = sync.estimate_word_times(words, cues)
         self.cue_of = [w.cue_index for w in words]
         self.cues, self.duration, self.stride, self.min_seconds = cues, duration, stride, min_seconds
+        self.first_round = first_round
         self.spoken_cues = sorted({c for c, k in zip(self.cue_of, self.keys) if k})
 
     def listen(self, speech, recognise):
@@ -80,7 +84,8 @@ class Plan:
             for i in range(_clip_at(starts, start), _clip_at(starts, end - 1e-6) + 1):
                 regions.setdefault(i, []).append((max(start, clips[i][0]), min(end, clips[i][1])))
         seconds = {i: sum(e - s for s, e in regions.get(i, ())) for i in range(len(clips))}
-        chosen = {0, len(clips) - 1} | set(range(self.stride // 2, len(clips), self.stride))
+        stride = max(self.stride, -(-len(clips) // self.first_round) if self.first_round > 0 else 0)
+        chosen = {0, len(clips) - 1} | set(range(stride // 2, len(clips), stride))
         signal = activity.SpeechSignal(speech, self.duration)
         done, words, rounds, ratio = set(), [], 0, None
         while chosen:
