@@ -7,6 +7,7 @@ waited for (ffmpeg under ffsubsync, for example).  Peak memory is sampled
 Linux starts a forked child's high-water mark from the parent's RSS, so it
 reported this bench's own size.
 """
+import contextlib
 import json
 import os
 import shutil
@@ -126,7 +127,8 @@ def _tool_path():
     path.mkdir(exist_ok=True)
     link = path / "ffmpeg"
     if not link.exists():
-        link.symlink_to(ffmpeg_exe())
+        with contextlib.suppress(FileExistsError):   # another run (or thread) made it just now
+            link.symlink_to(ffmpeg_exe())
     return f"{path}{os.pathsep}{os.environ.get('PATH', '')}"
 
 

@@ -1,6 +1,6 @@
 """Randomised alignment bench: new mistimed programmes every run, srtmedia beside ffsubsync.
 
-    python -m bench.randomized [--cases N] [--seed S | --seeds A,B,...] [--short]
+    python -m bench.randomized [--cases N] [--seed S | --seeds A,B,...] [--short] [--jobs N]
                                [--methods srtmedia,ffsubsync] [--json out.json]
 
 Case ``i`` of a run has seed ``S + i``; without ``--seed``, ``S`` is random,
@@ -9,12 +9,20 @@ so every run tries cases nobody has seen.  Each case prints its seed, and
 draws everything from the seed).  The summary lists every failed seed: a
 crash, under ``PASS_WITHIN`` % of cues within 100 ms, or (srtmedia) a cue
 that is not in the media reported found, or a cut count other than the
-cuts made.  ``--json`` is rewritten after every case.
+cuts made.  ``--json`` is rewritten after every case.  ``--jobs 2`` runs two cases at
+a time, each srtmedia run on its share of the cores (accuracy is what this
+bench measures; wall and CPU figures of cases run side by side are not
+speed figures, see bench/speed.py for those).
 """
 import argparse
+import contextlib
+import io
 import json
+import os
 import secrets
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench import compose, metrics, report
@@ -61,26 +69,61 @@ def _ms(value):
     return f"{value:7.1f}" if value is not None and value < 1e5 else f"{value:>7}"
 
 
-def run(seeds, methods, options=None, speech=compose.SPEECH, after_case=None):
+def run(seeds, methods, options=None, speech=compose.SPEECH, after_case=None, jobs=1):
     """Make and run every case; return the per-case results (align.run_case shape, plus verdicts).
 
-    ``after_case(results)`` is called after each case (to save partial figures of a long run).
+    ``after_case(results)`` is called after each case (to save partial figures
+    of a long run); ``jobs`` cases run at a time, printed in seed order.
     """
+    def one(seed):
+        with _captured() as out:
+            case = compose.build(seed, speech=speech)
+            t = case.truth
+            print(f"\n#### seed {seed}: {t['describe']}; {t['cuts_made']} cuts made "
+                  f"(reproduce: python -m bench.randomized --seed {seed} --cases 1)", flush=True)
+            result = run_case(case, methods, options or {}, self_check=False)
+            result.update(seed=seed, features=t["features"], describe=t["describe"], cuts_made=t["cuts_made"])
+            for row in result["methods"]:
+                row["verdict"] = verdict(t, row)
+                print(f"  {case_line(t, row)}" + (f"  FAILED: {'; '.join(row['verdict'])}" if row["verdict"] else ""))
+        return result, out.getvalue()
+
     results = []
-    for seed in seeds:
-        case = compose.build(seed, speech=speech)
-        t = case.truth
-        print(f"\n#### seed {seed}: {t['describe']}; {t['cuts_made']} cuts made "
-              f"(reproduce: python -m bench.randomized --seed {seed} --cases 1)", flush=True)
-        result = run_case(case, methods, options or {}, self_check=False)
-        result.update(seed=seed, features=t["features"], describe=t["describe"], cuts_made=t["cuts_made"])
-        for row in result["methods"]:
-            row["verdict"] = verdict(t, row)
-            print(f"  {case_line(t, row)}" + (f"  FAILED: {'; '.join(row['verdict'])}" if row["verdict"] else ""))
-        results.append(result)
-        if after_case:
-            after_case(results)
+    with ThreadPoolExecutor(max(1, jobs)) as pool:
+        for result, text in pool.map(one, seeds):
+            print(text, end="", flush=True)
+            results.append(result)
+            if after_case:
+                after_case(results)
     return results
+
+
+class _ThreadOutput(io.TextIOBase):
+    """sys.stdout that sends each thread's prints to its own buffer while it has one."""
+
+    def __init__(self, real):
+        self.real, self.local = real, threading.local()
+
+    def write(self, text):
+        buffer = getattr(self.local, "buffer", None)
+        return (buffer or self.real).write(text)
+
+    def flush(self):
+        if getattr(self.local, "buffer", None) is None:
+            self.real.flush()
+
+
+@contextlib.contextmanager
+def _captured():
+    """What this thread prints inside the block, kept in a StringIO (the run prints it in seed order)."""
+    if not isinstance(sys.stdout, _ThreadOutput):
+        sys.stdout = _ThreadOutput(sys.stdout)
+    buffer = io.StringIO()
+    sys.stdout.local.buffer = buffer
+    try:
+        yield buffer
+    finally:
+        sys.stdout.local.buffer = None
 
 
 def by_feature(results):
@@ -133,9 +176,13 @@ def main(argv=None):
     ap.add_argument("--seeds", help="comma list of seeds to run instead (a fixed set, e.g. failed ones)")
     ap.add_argument("--short", action="store_true", help=f"{SHORT[0]:.0f}-{SHORT[1]:.0f} s of reading per case "
                     "(the test suite's size) instead of 50-120 s")
+    ap.add_argument("--jobs", type=int, default=1, help="cases run at a time (each srtmedia run gets "
+                    "cores/jobs threads unless --srtmedia-options sets threads)")
     add_method_arguments(ap, "srtmedia,ffsubsync")
     args = ap.parse_args(argv)
     methods, options = chosen_methods(ap, args)
+    if args.jobs > 1:
+        options = {"threads": max(1, (os.cpu_count() or 1) // args.jobs), **(options or {})}
     if args.seeds:
         seeds = [int(v) for v in args.seeds.split(",") if v.strip()]
     else:
@@ -144,7 +191,7 @@ def main(argv=None):
     print(f"seeds {' '.join(map(str, seeds)) if args.seeds else f'{seeds[0]}..{seeds[-1]}'}", flush=True)
     speech = SHORT if args.short else compose.SPEECH
     save = (lambda results: write_json(args.json, results)) if args.json else None
-    results = run(seeds, methods, options, speech, after_case=save)
+    results = run(seeds, methods, options, speech, after_case=save, jobs=args.jobs)
     print_aggregate(by_feature(results))
     print(report.heading("per case"))
     for r in results:
