@@ -33,3 +33,10 @@ def test_words_realigned_onto_where_they_were_said_may_move():
     assert gap._moved_to_place(placed, moved, [3, 4], run)
     # Moved away from there, they were pushed off their audio by the words tried.
     assert not gap._moved_to_place(moved, placed, [3, 4], run)
+
+
+def test_a_poorly_heard_line_is_alike_its_words_and_another_line_is_not():
+    from srtmedia.pipeline.timing.sync import alike
+    said = "but television in many countries runs at twenty five".split()
+    assert alike(said, "but tell me on a minute come train run at 25".split())
+    assert not alike(said, "we will come back to that point before the end".split())

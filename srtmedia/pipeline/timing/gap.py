@@ -14,6 +14,7 @@ WORD_LONGEST = 1.5    # seconds: no word said is longer; the aligner stretched i
 HEARD_NEAR = 0.3      # seconds from where a word was said (heard, or its cue mapped) that a re-aligned word may lie
 GAP_SKIP = 2          # cues that fit neither side a gap leaves out, to try those beyond them
 SKIP_NEAR = 1.0       # seconds from its mapped start a cue tried past a left-out one may lie
+STRETCH_GAP = 1.0     # seconds: recognised words further apart are separate stretches of speech
 ALONE_GAP = 0.5       # seconds of media between a tried cue's mapped times and the side's chunk: tried alone too
 
 
@@ -102,6 +103,53 @@ class Gap:
                         break
                     side, gap = (side[0], chunk), gap[m:] if leading else gap[:-m]
         self.near = None
+        self._on_heard_speech(timed, before or after, gap)
+
+    def _on_heard_speech(self, timed, side, gap):
+        """Cues neither side's offset places, tried alone on unclaimed recognised speech alike their words.
+
+        Past a break the subtitles lack, a cue too poorly heard to make a
+        segment of its own lies at no side's offset; the recogniser's words
+        where it was said still resemble it.
+        """
+        if not side:
+            return
+        by_cue = {}
+        for i in gap:
+            by_cue.setdefault(self.cue_of[i], []).append(i)
+        for members in by_cue.values():
+            if timed[members[0]].start is not None:
+                continue
+            lo = max((w.end for w in timed[:members[0]] if w.end is not None), default=0.0)
+            hi = min((w.start for w in timed[members[-1] + 1:] if w.start is not None),
+                     default=len(self.audio) / SAMPLE_RATE)
+            keys = [self.keys[i] for i in members]
+            for start, end, heard in self._stretches(lo, hi):
+                if sync.alike(keys, heard):
+                    self.near = None
+                    if self._alone_free(timed, side[0], members, max(lo, start - 0.3), min(hi, end + 0.3)):
+                        break
+
+    def _stretches(self, lo, hi):
+        """Runs of recognised words in (lo, hi) with no pause over STRETCH_GAP: (start, end, their keys)."""
+        out = []
+        for w, k in zip(self.asr, self.asr_keys):
+            s, e = w.start - sync.WHISPER_LAG, w.end - sync.WHISPER_LAG
+            if not w.heard or s < lo or e > hi:
+                continue
+            if out and s - out[-1][1] <= STRETCH_GAP:
+                out[-1] = (out[-1][0], e, out[-1][2] + [k])
+            else:
+                out.append((s, e, [k]))
+        return out
+
+    def _alone_free(self, timed, run, new_words, start, end):
+        """Align ``new_words`` by themselves in [start, end], wherever in it they were said."""
+        start = self.energy.pause(start, start + 0.3) or start
+        end = self.energy.pause(end - 0.3, end) or end
+        if end - start < 0.5:
+            return False
+        return self._try(timed, Chunk(new_words[0], new_words[-1], start, end), new_words, run)
 
     def _extend_before(self, timed, run, chunk, gap, limit_end):
         """Place the first cues of ``gap`` after ``chunk``: (words placed, their chunk)."""

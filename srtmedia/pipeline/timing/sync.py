@@ -56,6 +56,14 @@ def contradicts(sub_keys, heard_keys):
     return SequenceMatcher(None, said, heard, autojunk=False).ratio() < HEARD_ALIKE
 
 
+def alike(sub_keys, heard_keys):
+    """True when what was recognised at a place resembles these subtitle words (a mishearing of them)."""
+    said, heard = _letters(sub_keys), _letters(heard_keys)
+    if len(heard) < max(MIN_HEARD_LETTERS, len(said) / 2):
+        return False
+    return SequenceMatcher(None, said, heard, autojunk=False).ratio() >= HEARD_ALIKE
+
+
 def _letters(keys):
     return "".join(c for k in keys for c in k if c.isalpha())
 
