@@ -11,7 +11,6 @@ and a topic shift (TextTiling-style lexical cohesion), within size bounds.
 """
 import re
 from collections import Counter
-from dataclasses import dataclass
 
 import pysbd
 from pysbd.languages import LANGUAGE_CODES

@@ -11,8 +11,6 @@
 """
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from srtmedia.pipeline.timing import sync
 from srtmedia.pipeline.errors import Cancelled
 from srtmedia.pipeline.timing.chunks import Chunk, chunk_tokens, store_times
@@ -198,7 +196,7 @@ def _realign_past(timed, unspoken, chunks, run_of, tokens, asr, energy, audio, c
             continue
         heard_at, lead = heard[min(heard)], run.media_time(cues[cue_of[nxt]].start)
         start = (energy.pause(min(heard_at - 1.0, lead - GAP_SLACK), min(heard_at + 0.05, lead + LEAD_REACH))
-                 or _quietest(energy, heard_at - RUN_ON_REACH, heard_at + 0.05))
+                 or energy.quietest(heard_at - RUN_ON_REACH, heard_at + 0.05, width=0.03)[0])
         if start is None or timed[nxt].start is None or timed[nxt].start >= start or start <= chunk.start:
             continue
         part = Chunk(nxt, chunk.last, start, chunk.end)
@@ -206,13 +204,3 @@ def _realign_past(timed, unspoken, chunks, run_of, tokens, asr, energy, audio, c
                                        part.start)
         if times is not None:
             store_times(timed, tokens, part, times)
-
-
-def _quietest(energy, lo, hi, width=0.03):
-    """Centre (s) of the quietest ``width`` window in [lo, hi]: where speech run on without a pause dips."""
-    a, b = max(0, int(lo * 100)), min(len(energy.db), int(hi * 100))
-    w = max(1, int(width * 100))
-    if b - a < w:
-        return None
-    sums = np.convolve(energy.db[a:b], np.ones(w) / w, mode="valid")
-    return (a + int(np.argmin(sums)) + w / 2) / 100

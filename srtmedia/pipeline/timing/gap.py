@@ -126,7 +126,6 @@ class Gap:
             keys = [self.keys[i] for i in members]
             for start, end, heard in self._stretches(lo, hi):
                 if sync.alike(keys, heard):
-                    self.near = None
                     if self._alone_free(timed, side[0], members, max(lo, start - 0.3), min(hi, end + 0.3)):
                         break
 

@@ -250,13 +250,18 @@ class Energy:
 
     def pause(self, lo, hi, width=0.05):
         """Centre (s) of the quietest ``width`` window in [lo, hi] if it is silence, else None."""
+        centre, level = self.quietest(lo, hi, width)
+        return centre if centre is not None and level < self.threshold else None
+
+    def quietest(self, lo, hi, width=0.05):
+        """(centre s, mean dB) of the quietest ``width`` window in [lo, hi]; (None, None) if it does not fit."""
         a, b = max(0, int(lo * 100)), min(len(self.db), int(hi * 100))
         w = max(1, int(width * 100))
         if b - a < w:
-            return None
+            return None, None
         sums = np.convolve(self.db[a:b], np.ones(w) / w, mode="valid")
         k = int(np.argmin(sums))
-        return (a + k + w / 2) / 100 if sums[k] < self.threshold else None
+        return (a + k + w / 2) / 100, float(sums[k])
 
     def last_silence(self, lo, hi):
         """Start (s) of the last frame quieter than silence in (lo, hi], or None."""
