@@ -100,8 +100,10 @@ class TaskStore:
         fields.update(status=status, finished_at=utc_now())
         if status == COMPLETED:
             fields.update(stage="completed", progress=100)
-        changed = self.update(task_id, allowed=ACTIVE, ttl=self.config.result_ttl, **fields)
+        # The slot first: a client that reads the final status may submit again at
+        # once, and must not be refused for the slot of the task it saw end.
         self.release(task_id)
+        changed = self.update(task_id, allowed=ACTIVE, ttl=self.config.result_ttl, **fields)
         self.redis.delete(heartbeat_key(task_id))
         if changed:
             metrics.Metrics(self.redis).count("tasks_finished", status=status)

@@ -81,3 +81,21 @@ def test_discard_leaves_nothing(store):
 
 def test_unknown_task_updates_are_refused(store):
     assert not store.update("alice:00000000-0000-4000-8000-000000000001", progress=5)
+
+
+def test_a_task_seen_finished_has_given_its_slot_back(store, monkeypatch):
+    """A client that reads the final status may submit again at once: the slot must be free by then."""
+    task_ids = [admit(store, n=n) for n in range(5)]
+    seen = []
+    write = store.update
+
+    def update_and_look(task_id, *args, **fields):
+        written = write(task_id, *args, **fields)
+        if store.get(task_id)["status"] == "completed":
+            seen.append((store.quotas.global_count(), len(store.quotas.active("alice"))))
+        return written
+
+    monkeypatch.setattr(store, "update", update_and_look)
+    assert store.finish(task_ids[0], "completed")
+    assert seen == [(4, 4)]
+    admit(store, n=99)    # the user's fifth slot is free again
