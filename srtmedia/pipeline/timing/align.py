@@ -126,9 +126,7 @@ def plan_chunks(run, asr, energy, edges=None, cue_of=None):
     # Words before the first anchor (misheard, or not heard) are said from
     # about where their cue is mapped to start: a pause found after that (a
     # comma's, often quieter than the one before the cue) lies among them.
-    hi = heard_at + 0.05 if lead is None else min(heard_at + 0.05, lead + LEAD_REACH)
-    lo = heard_at - 1.0 if lead is None else min(heard_at - 1.0, lead - GAP_SLACK)
-    start = energy.pause(lo, hi) or max(0.0, min(heard_at, lead or heard_at) - 0.3)
+    start = _pause_before(energy, heard_at, lead) or max(0.0, min(heard_at, lead or heard_at) - 0.3)
     chunks, chunk_first = [], first_word
     for a, b in zip(anchors, anchors[1:]):
         length = asr[a.asr].end - start
@@ -195,7 +193,7 @@ def _realign_past(timed, unspoken, chunks, run_of, tokens, asr, energy, audio, c
         if not heard:
             continue
         heard_at, lead = heard[min(heard)], run.media_time(cues[cue_of[nxt]].start)
-        start = (energy.pause(min(heard_at - 1.0, lead - GAP_SLACK), min(heard_at + 0.05, lead + LEAD_REACH))
+        start = (_pause_before(energy, heard_at, lead)
                  or energy.quietest(heard_at - RUN_ON_REACH, heard_at + 0.05, width=0.03)[0])
         if start is None or timed[nxt].start is None or timed[nxt].start >= start or start <= chunk.start:
             continue
@@ -204,3 +202,11 @@ def _realign_past(timed, unspoken, chunks, run_of, tokens, asr, energy, audio, c
                                        part.start)
         if times is not None:
             store_times(timed, tokens, part, times)
+
+
+def _pause_before(energy, heard_at, lead=None):
+    """Where a chunk starting with a word heard at ``heard_at`` begins: the pause before it,
+    no later than LEAD_REACH after ``lead`` (its cue's mapped start), or None."""
+    if lead is None:
+        return energy.pause(heard_at - 1.0, heard_at + 0.05)
+    return energy.pause(min(heard_at - 1.0, lead - GAP_SLACK), min(heard_at + 0.05, lead + LEAD_REACH))
