@@ -132,3 +132,17 @@ def test_speech_detection_on_long_audio_stops_on_cancel():
     with pytest.raises(Cancelled):
         detect_speech(hour, cancelled, block=600)
     assert len(polls) == 3  # stopped after two of six blocks
+
+
+def test_speech_detected_while_the_audio_decodes_is_the_speech_detected_after():
+    from pathlib import Path
+
+    from srtmedia.pipeline.audio.speech import SpeechDetector, detect_speech
+
+    reading = str(Path(__file__).parent / "data" / "speech" / "librivox_austen.mp3")
+    # 5 s blocks, and a probe that says 1 s so the decoder's buffer grows (and moves) on the way
+    with SpeechDetector(threads=2, block=5.0) as detector:
+        audio = decode_audio(reading, expected_duration=1.0, on_samples=detector.feed)
+        streamed = detector.regions(audio)
+    assert len(streamed) >= 3 and streamed[-1][1] > 20   # 25 s of reading, pauses between lines
+    assert streamed == detect_speech(audio, block=5.0)

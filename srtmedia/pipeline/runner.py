@@ -25,6 +25,7 @@ def run(subtitles_path, media_path, options=None, progress=None, is_cancelled=No
     from srtmedia.pipeline.text.llm import engine_for
     from srtmedia.pipeline.text.language import subtitle_language
     from srtmedia.pipeline.audio.media import SAMPLE_RATE, decode_audio, probe
+    from srtmedia.pipeline.audio.speech import SpeechDetector, model_settings
     from srtmedia.pipeline.timing.speech_timing import align_by_speech
     from srtmedia.pipeline.text.subtitles import read_subtitles
     from srtmedia.pipeline.text.words import words_from_cues
@@ -53,12 +54,14 @@ def run(subtitles_path, media_path, options=None, progress=None, is_cancelled=No
         raise LimitExceeded(f"the media lasts {media['duration']:.0f} s, over the limit of "
                             f"{options.max_duration:.0f} s")
     checkpoint()
-    report("transcribing", 0.01, "Decoding the audio")
-    audio = decode_audio(media_path, max_duration=options.max_duration,
-                         expected_duration=media["duration"])
+    report("transcribing", 0.01, "Decoding the audio and detecting speech")
+    with SpeechDetector(model_settings(options)[1], cancelled) as detector:
+        audio = decode_audio(media_path, max_duration=options.max_duration,
+                             expected_duration=media["duration"], on_samples=detector.feed)
+        speech = detector.regions(audio)
     checkpoint()
     known = recogniser_languages(options)
-    transcript = listen(audio, options, language, known, stage("transcribing"), cancelled, (words, cues))
+    transcript = listen(audio, speech, options, language, known, stage("transcribing"), cancelled, (words, cues))
     checkpoint()
     if not transcript.speech:
         raise MediaError(f"no speech was found in the media ({len(audio) / SAMPLE_RATE:.0f} s of "
@@ -109,7 +112,7 @@ def recogniser_languages(options):
     return set(load_model(*model_settings(options)).supported_languages)
 
 
-def listen(audio, options, language, known, progress, cancelled, subtitles):
+def listen(audio, speech, options, language, known, progress, cancelled, subtitles):
     """The Transcript: recognised words, or only where speech is when the recogniser lacks the language.
 
     In a language the recogniser knows, only the speech the timing needs is
@@ -118,17 +121,15 @@ def listen(audio, options, language, known, progress, cancelled, subtitles):
     language it finds itself, and the words decide.
     """
     from srtmedia.pipeline.audio.media import SAMPLE_RATE
-    from srtmedia.pipeline.audio.speech import Transcript, detect_speech, model_settings, transcribe
+    from srtmedia.pipeline.audio.speech import Transcript, transcribe
     from srtmedia.pipeline.timing.sampling import Plan
 
     if options.language in known:
         plan = Plan(*subtitles, len(audio) / SAMPLE_RATE, stride=options.recognition_stride,
                     min_seconds=options.recognition_min_seconds, first_round=options.recognition_first_round)
-        return transcribe(audio, options, progress, cancelled, plan)
+        return transcribe(audio, options, progress, cancelled, plan, speech)
     if language.source != "given" and (language.confidence or 0.0) < SURE:
-        return transcribe(audio, dataclasses.replace(options, language=""), progress, cancelled)
-    progress(0.02, "Detecting speech")
-    speech = detect_speech(audio, cancelled, threads=model_settings(options)[1])
+        return transcribe(audio, dataclasses.replace(options, language=""), progress, cancelled, speech=speech)
     return Transcript(words=[], speech=speech, language=options.language, engine={
         "asr": None, "vad": {"name": "silero-vad (faster-whisper)",
                              "speech_seconds": round(sum(e - s for s, e in speech), 3)}})

@@ -80,7 +80,7 @@ def _short(exc):
     return text.split("] ", 1)[-1][:160]
 
 
-def decode_audio(path, max_duration=None, timeout=None, expected_duration=None):
+def decode_audio(path, max_duration=None, timeout=None, expected_duration=None, on_samples=None):
     """Decode the first audio stream of ``path`` to 16 kHz mono 16-bit samples (``as_float`` reads them).
 
     Samples stay 16-bit, as ffmpeg gives them: two hours are 230 MB, not the
@@ -89,6 +89,8 @@ def decode_audio(path, max_duration=None, timeout=None, expected_duration=None):
     ``max_duration`` stops decoding past that many seconds and raises
     LimitExceeded, which also bounds what a decompression bomb can cost.
     ``expected_duration`` (the probed length) sizes the buffer up front.
+    ``on_samples(buffer, filled)`` is called as samples arrive, so a step
+    such as speech detection can work on the start while the rest decodes.
     """
     # ffmpeg 7+ hands every decoded frame from thread to thread (a frame of
     # AAC is 21 ms), and in a VM the locking costs more than the decoding.
@@ -114,7 +116,7 @@ def decode_audio(path, max_duration=None, timeout=None, expected_duration=None):
         if killer:
             killer.start()
         try:
-            audio, peak = _read_samples(proc.stdout, expected_duration, max_duration)
+            audio, peak = _read_samples(proc.stdout, expected_duration, max_duration, on_samples)
         except BaseException:  # e.g. MemoryError or a job timeout: ffmpeg must not outlive us
             proc.kill()
             raise
@@ -140,11 +142,12 @@ def decode_audio(path, max_duration=None, timeout=None, expected_duration=None):
     return audio
 
 
-def _read_samples(stream, expected_duration, max_duration):
+def _read_samples(stream, expected_duration, max_duration, on_samples=None):
     """Read s16le samples from ``stream`` into one int16 array; return it and its peak (0-1).
 
     Blocks are copied into a buffer sized from the probed duration, so memory
     stays at 2 bytes a sample (joining the pipe's blocks would double it).
+    The buffer may move when it grows: ``on_samples`` must copy what it keeps.
     """
     cap = int((max_duration + 1) * SAMPLE_RATE) if max_duration else None
     size = int(((expected_duration or 60.0) + 1) * SAMPLE_RATE)
@@ -163,6 +166,8 @@ def _read_samples(stream, expected_duration, max_duration):
         filled = needed
         if samples.size:
             peak = max(peak, int(samples.max()), -int(samples.min()))
+        if on_samples:
+            on_samples(buffer, filled)
     buffer.resize(filled, refcheck=False)
     return buffer, peak / 32768.0
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from srtmedia.pipeline.errors import Cancelled, PipelineError
-from srtmedia.pipeline.audio.media import SAMPLE_RATE, as_float
+from srtmedia.pipeline.audio.media import SAMPLE_RATE, SILENCE_PEAK, as_float
 
 # Whisper decodes windows of at most 30 s; VAD regions are packed up to this.
 MAX_CLIP = 28.0
@@ -83,38 +83,82 @@ def model_settings(options):
 
 
 def detect_speech(audio, is_cancelled=None, block=VAD_BLOCK, threads=1):
-    """Seconds ``[(start, end)]`` where Silero VAD hears speech.
+    """Seconds ``[(start, end)]`` where Silero VAD hears speech in ``audio``."""
+    with SpeechDetector(threads, is_cancelled, block) as detector:
+        return detector.regions(audio)
 
-    Hours of audio are scanned ``block`` seconds at a time, on ``threads``
-    threads (the VAD model runs one thread per call), so a cancel is
-    noticed within a block; regions that touch across a block edge are joined.
+
+class SpeechDetector:
+    """Silero VAD over audio that may still be arriving: ``feed`` it the samples so far.
+
+    Hours of audio are scanned ``block`` seconds at a time on ``threads``
+    threads (the VAD model runs one thread per call). Each block is scanned
+    as soon as it is whole, so detection overlaps decoding; a cancel is
+    noticed within a block, and regions that touch across a block edge are
+    joined.
     """
-    from concurrent.futures import ThreadPoolExecutor
 
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
+    def __init__(self, threads=1, is_cancelled=None, block=VAD_BLOCK):
+        from concurrent.futures import ThreadPoolExecutor
 
-    # A short min_silence keeps pauses between sentences visible to the aligner.
-    vad = VadOptions(threshold=0.4, min_silence_duration_ms=150, speech_pad_ms=60)
-    step = int(block * SAMPLE_RATE)
+        self.threads, self.is_cancelled = max(1, threads), is_cancelled
+        self.step = int(block * SAMPLE_RATE)
+        self.pool = ThreadPoolExecutor(self.threads)
+        self.scans, self.scanned = [], 0
+        self.stop = threading.Event()
 
-    stop = threading.Event()
+    def __enter__(self):
+        return self
 
-    def scan(offset):
-        if stop.is_set() or (is_cancelled and is_cancelled()):
-            stop.set()   # the blocks still queued end at once
+    def __exit__(self, *exc):
+        self.close()
+
+    def feed(self, samples, filled):
+        """Queue the whole blocks among the first ``filled`` of ``samples`` not yet queued."""
+        while self.scanned + self.step <= filled:
+            self._queue(samples, self.scanned + self.step)
+
+    def regions(self, audio):
+        """Scan what is left of ``audio`` (all the samples) and return the speech regions."""
+        while self.scanned < len(audio):
+            self._queue(audio, min(len(audio), self.scanned + self.step))
+        regions = []
+        for start, end in (r for scan in self.scans for r in scan.result()):
+            if regions and start - regions[-1][1] < 0.15:
+                regions[-1] = (regions[-1][0], end)
+            else:
+                regions.append((start, end))
+        return regions
+
+    def close(self):
+        """Stop the scans still queued (after an error or a cancel) and free the threads."""
+        self.stop.set()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _queue(self, samples, end):
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        # A copy (16-bit: the decoder's buffer may move), and a few blocks
+        # waiting at most: decoding is faster than detection, and hours of
+        # queued blocks would cost the memory the 16-bit audio saves.
+        waiting = [s for s in self.scans if not s.done()]
+        if len(waiting) >= 2 * self.threads:
+            wait(waiting, return_when=FIRST_COMPLETED)
+        self.scans.append(self.pool.submit(self._scan, samples[self.scanned:end].copy(), self.scanned))
+        self.scanned = end
+
+    def _scan(self, samples, offset):
+        from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+        if self.stop.is_set() or (self.is_cancelled and self.is_cancelled()):
+            self.stop.set()   # the blocks still queued end at once
             raise Cancelled()
+        if not samples.size or np.abs(as_float(samples)).max() < SILENCE_PEAK:
+            return []   # nothing to hear (hours of digital silence cost no model time)
+        # A short min_silence keeps pauses between sentences visible to the aligner.
+        vad = VadOptions(threshold=0.4, min_silence_duration_ms=150, speech_pad_ms=60)
         return [((offset + ts["start"]) / SAMPLE_RATE, (offset + ts["end"]) / SAMPLE_RATE)
-                for ts in get_speech_timestamps(as_float(audio[offset:offset + step]), vad)]
-
-    with ThreadPoolExecutor(max(1, threads)) as pool:
-        found = list(pool.map(scan, range(0, len(audio), step)))
-    regions = []
-    for start, end in (r for block_regions in found for r in block_regions):
-        if regions and start - regions[-1][1] < 0.15:
-            regions[-1] = (regions[-1][0], end)
-        else:
-            regions.append((start, end))
-    return regions
+                for ts in get_speech_timestamps(as_float(samples), vad)]
 
 
 def pack_clips(speech, max_clip=MAX_CLIP):
@@ -131,18 +175,20 @@ def pack_clips(speech, max_clip=MAX_CLIP):
     return [{"start": round(s, 3), "end": round(e, 3)} for s, e in clips]
 
 
-def transcribe(audio, options, progress=None, is_cancelled=None, plan=None):
+def transcribe(audio, options, progress=None, is_cancelled=None, plan=None, speech=None):
     """Recognise the words in ``audio`` (16 kHz mono samples, 16-bit or float); return a Transcript.
 
     Without a ``plan`` all the speech is recognised; a plan (``timing.sampling.Plan``)
-    chooses the stretches, and its stand-in words fill the rest.
+    chooses the stretches, and its stand-in words fill the rest. ``speech``:
+    the regions ``detect_speech`` found, when they are known already.
     """
     report = progress or (lambda fraction, message: None)
     cancelled = is_cancelled or (lambda: False)
     duration = len(audio) / SAMPLE_RATE
     model_path, threads = model_settings(options)
-    report(0.02, "Detecting speech")
-    speech = detect_speech(audio, cancelled, threads=threads)
+    if speech is None:
+        report(0.02, "Detecting speech")
+        speech = detect_speech(audio, cancelled, threads=threads)
     if cancelled():
         raise Cancelled()
     model = load_model(model_path, threads)
