@@ -40,3 +40,30 @@ def test_a_poorly_heard_line_is_alike_its_words_and_another_line_is_not():
     said = "but television in many countries runs at twenty five".split()
     assert alike(said, "but tell me on a minute come train run at 25".split())
     assert not alike(said, "we will come back to that point before the end".split())
+
+
+def _heard_over(cue_text, matched, heard_text):
+    """Gap.heard_as_other for one cue aligned at 20-23 s where ``heard_text`` was recognised."""
+    from srtmedia.pipeline.audio.speech import RecognizedWord
+
+    cues = [Cue(0, 20.0, 23.0, cue_text)]
+    words = words_from_cues(cues)
+    keys = [w.text.lower().strip(".,;") for w in words]
+    heard = heard_text.split()
+    asr = [RecognizedWord(k, 20.2 + 0.25 * n, 20.4 + 0.25 * n, 0.9) for n, k in enumerate(heard)]
+    gap = Gap(np.zeros(16000, np.float32), words, cues, keys, [[k] for k in keys], None, asr, heard)
+    timed = [TimedWord(20.0 + 0.3 * n, 20.25 + 0.3 * n, 0.9) for n in range(len(words))]
+    return gap.heard_as_other(timed, matched)
+
+
+def test_a_cue_whose_one_matched_word_is_a_the_of_other_speech_is_not_there():
+    said = "The queen does not give orders; she simply lays eggs."
+    other = "the angle of the dance tells the others which direction to fly"
+    assert _heard_over(said, set(), other) == list(range(10))
+    # One "the" matched in the next line's speech is chance: still not there.
+    assert _heard_over(said, {0}, other) == list(range(10))
+    # Two matched words are evidence it was said, as is one of a three-word cue.
+    assert _heard_over(said, {0, 5}, other) == []
+    assert _heard_over("the queen rules", {0}, other) == []
+    # Heard as its own words, it is there.
+    assert _heard_over(said, set(), "the queen does not give orders she simply lays eggs") == []

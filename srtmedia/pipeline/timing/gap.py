@@ -16,6 +16,7 @@ GAP_SKIP = 2          # cues that fit neither side a gap leaves out, to try thos
 SKIP_NEAR = 1.0       # seconds from its mapped start a cue tried past a left-out one may lie
 STRETCH_GAP = 1.0     # seconds: recognised words further apart are separate stretches of speech
 ALONE_GAP = 0.5       # seconds of media between a tried cue's mapped times and the side's chunk: tried alone too
+CHANCE_MATCH_WORDS = 4  # words a cue needs for one matched word of it to be chance, not evidence it was said
 
 
 class Gap:
@@ -41,7 +42,8 @@ class Gap:
                 if w.heard and w.start - sync.WHISPER_LAG < end and w.end - sync.WHISPER_LAG > start]
 
     def heard_as_other(self, timed, matched):
-        """Words of cues none of whose words were ``matched`` that lie where the recogniser heard other words.
+        """Words of cues none of whose words were ``matched`` (or one, by chance) that lie where
+        the recogniser heard other words.
 
         Such a cue (one the media lacks, next to a line the subtitles lack) was
         aligned inside a chunk onto the other line's speech: it is not there.
@@ -52,7 +54,7 @@ class Gap:
                 by_cue.setdefault(self.cue_of[i], []).append(i)
         out = []
         for members in by_cue.values():
-            if any(i in matched or timed[i].start is None for i in members):
+            if any(timed[i].start is None for i in members) or not _chance_match(members, matched):
                 continue
             # A little inside its ends: a neighbour's word heard across the boundary is not this cue's.
             start, end = timed[members[0]].start + 0.1, timed[members[-1]].end - 0.1
@@ -267,6 +269,13 @@ class Gap:
             return False
         timed[:] = trial
         return True
+
+
+def _chance_match(members, matched):
+    """True when no more of a cue's words were matched than chance explains: none, or one
+    of four or more (a "the" of the next line's speech)."""
+    count = sum(i in matched for i in members)
+    return count == 0 or (count == 1 and len(members) >= CHANCE_MATCH_WORDS)
 
 
 def _plausible_lengths(lengths):
