@@ -171,3 +171,39 @@ def test_an_unvoiced_first_phone_begun_on_a_hiss_is_not_moved_onto_the_voice_bef
     timed = [TimedWord(said - 0.1, said + 0.5, 0.9)]
     snap_to_onsets(timed, energy, first_phones={0: "S"}, reach=0.3)
     assert timed[0].start >= said - 0.1, (timed[0], said)
+
+
+def _bed_before(word, sound, floor=0.002):
+    """``the end of it``, 0.06 s of a bed's floor, ``sound`` running into ``word``: (audio, times).
+
+    times: (the previous word's end, where ``sound`` starts, where ``word`` starts).
+    """
+    before = synthesize("the end of it")
+    voice = np.concatenate([before, _hum(0.06, level=floor), sound, word])
+    audio = np.concatenate([_seconds(0.5), voice, _seconds(0.5)])
+    end = 0.5 + len(before) / SAMPLE_RATE
+    return audio, (end, end + 0.06, end + 0.06 + len(sound) / SAMPLE_RATE)
+
+
+@pytest.mark.parametrize("pitch", [65.4, 73.4])
+def test_a_bed_note_running_into_a_word_glued_on_is_not_its_start(pitch):
+    word = synthesize("And")
+    t = np.arange(int(0.12 * SAMPLE_RATE)) / SAMPLE_RATE
+    # A low note of the bed ~15 dB under the voice, held into the word: no dip between.
+    note = (np.abs(word).max() / 12 * np.sin(2 * np.pi * pitch * t)).astype(np.float32)
+    audio, (end, _, said) = _bed_before(word, note)
+    timed = [TimedWord(end - 0.3, end, 0.9), TimedWord(end, said + 0.3, 0.9)]
+    energy = Energy(audio, speech=[(0.44, said + 0.4)])
+    snap_to_onsets(timed, energy, heard_at={1: said + 0.1}, first_phones={1: "AE"})
+    assert abs(timed[1].start - said) <= 0.03, (timed[1], said)
+
+
+def test_a_quiet_start_of_the_word_at_its_own_pitch_stays():
+    word = synthesize("And")
+    # The word's own first 120 ms, 15 dB quieter: a soft onset, not a note.
+    cut = int(0.12 * SAMPLE_RATE)
+    audio, (end, said, _) = _bed_before(word[cut:], word[:cut] / 6)
+    timed = [TimedWord(end - 0.3, end, 0.9), TimedWord(said, said + 0.4, 0.9)]
+    energy = Energy(audio, speech=[(0.44, said + 0.5)])
+    snap_to_onsets(timed, energy, heard_at={1: said + 0.1}, first_phones={1: "AE"})
+    assert abs(timed[1].start - said) <= 0.02, (timed[1], said)

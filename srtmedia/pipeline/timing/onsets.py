@@ -18,8 +18,8 @@ import bisect
 
 import numpy as np
 
-from srtmedia.pipeline.audio.media import as_float
 from srtmedia.pipeline.model import TimedWord
+from srtmedia.pipeline.timing.notes import PERIODIC, autocorrelation, rise_past_note
 
 PARKED = 0.25         # seconds a word may end before Whisper heard it start
 SYLLABLE = 0.15       # seconds of sound that make a syllable of a word, not another word's tail
@@ -31,8 +31,6 @@ VOICED_RISE = 10.0    # dB over that floor a voiced frame must be (a murmur unde
 BREATH_SPAN = 10.0    # dB under the voice a sound that silence parts from it may be, to be taken for another's
 PAUSE = 0.05          # seconds: the window Energy.pause looks for silence with
 OWN_SPAN = 3.0        # dB under the voice after a silence a sound before it must be, to be another's
-PERIODIC = 0.6        # normalised autocorrelation at the pitch period of a voiced frame
-PITCH_LAGS = (40, 256)  # samples at 16 kHz: 400 Hz down to 62.5 Hz
 LEAD_VOICED = 0.05    # seconds of sound before voicing a voiced first phone explains (a stop's burst)
 # ... and the unvoiced ones: a fricative's hiss, an aspiration or a burst.
 LEADS = {"S": 0.2, "SH": 0.2, "F": 0.2, "TH": 0.2, "CH": 0.15, "HH": 0.1, "P": 0.1, "T": 0.1, "K": 0.1}
@@ -79,7 +77,7 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15):
                 # Glued on over a bed that fills the pause: the sound leading into its voice.
                 onset = _start_over_sound(energy, word.start, word, lead)
         if onset is not None:
-            timed[k] = TimedWord(round(onset, 3), word.end, word.confidence)
+            timed[k] = TimedWord(round(_past_note(energy, onset, word, lead), 3), word.end, word.confidence)
             previous_end = word.end
             continue
         # After a pause, or where the word opens on silence (the aligner
@@ -92,7 +90,16 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15):
                 timed[k] = TimedWord(round(onset, 3), word.end, word.confidence)
             elif energy.voiced(word.start, word.end) < 0.3:
                 _move_out_of_silence(timed, k, energy)
+        onset = _past_note(energy, timed[k].start, word, lead)
+        if onset != timed[k].start:
+            timed[k] = TimedWord(round(onset, 3), word.end, word.confidence)
         previous_end = timed[k].end
+
+
+def _past_note(energy, start, word, lead):
+    """``start``, or where the voice rises out of a bed note that a word with a voiced first phone was begun on."""
+    onset = rise_past_note(energy, start, word.end, lead + VOICING_LAG) if lead <= LEAD_VOICED else None
+    return start if onset is None else onset
 
 
 def _after_speech_gap(energy, word):
@@ -280,20 +287,9 @@ class Energy:
 
     def periodicity(self, a, b):
         """Per 10 ms frame in [a, b) (frame indices): the autocorrelation peak at a pitch period, 0-1."""
-        width = 3 * self.FRAME  # 30 ms: two periods of the lowest pitch
-        starts = np.arange(a, b) * self.FRAME
-        starts = starts[starts + width <= len(self.audio)]
-        if not len(starts):
-            return np.zeros(b - a)
-        frames = as_float(self.audio[starts[:, None] + np.arange(width)]).astype(np.float64)
-        frames -= frames.mean(axis=1, keepdims=True)
-        spectrum = np.fft.rfft(frames, 2 * width, axis=1)
-        correlation = np.fft.irfft(np.abs(spectrum) ** 2, axis=1)[:, :width]
-        lags = np.arange(*PITCH_LAGS)
-        # Unbiased: at lag L only width - L products are summed.
-        peak = (correlation[:, lags] * (width / (width - lags))).max(axis=1)
+        peak, _ = autocorrelation(self.audio, a, b, self.FRAME)
         out = np.zeros(b - a)
-        out[:len(starts)] = np.where(correlation[:, 0] > 0, peak / np.maximum(correlation[:, 0], 1e-12), 0.0)
+        out[:len(peak)] = peak
         return out
 
     def speech_onset(self, lo, hi, lead):
