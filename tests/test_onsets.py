@@ -207,3 +207,16 @@ def test_a_quiet_start_of_the_word_at_its_own_pitch_stays():
     energy = Energy(audio, speech=[(0.44, said + 0.5)])
     snap_to_onsets(timed, energy, heard_at={1: said + 0.1}, first_phones={1: "AE"})
     assert abs(timed[1].start - said) <= 0.02, (timed[1], said)
+
+
+def test_a_word_the_map_placed_in_a_pause_stays_and_does_not_push_the_next_one_late():
+    before, after = synthesize("the end"), synthesize("They agreed")
+    end = 0.5 + len(before) / SAMPLE_RATE
+    said = end + 0.6
+    audio = np.concatenate([_seconds(0.5), before, _seconds(0.6), after, _seconds(0.5)])
+    # Forced alignment failed: the map put the sentence's last word in the pause its cue runs on into.
+    timed = [TimedWord(0.5, end, 0.9), TimedWord(end + 0.2, end + 0.4, 0.1), TimedWord(said + 0.02, said + 0.22, 0.1)]
+    energy = Energy(audio, speech=[(0.44, end + 0.06), (said - 0.06, said + len(after) / SAMPLE_RATE + 0.06)])
+    snap_to_onsets(timed, energy, first_phones={1: "EH", 2: "DH"}, guessed={1, 2})
+    assert timed[1] == TimedWord(end + 0.2, end + 0.4, 0.1)
+    assert abs(timed[2].start - said) <= 0.03, (timed[2], said)

@@ -94,7 +94,7 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
     _realign_past(timed, set(unspoken), chunks, run_of, tokens, asr, energy, audio, cues, cue_of)
     first_phones = {i: aligner.first_phone(t[0]) for i, t in enumerate(tokens) if t}
     snap_to_onsets(timed, energy, {a.sub: asr[a.asr].start - sync.WHISPER_LAG for r in runs for a in r.anchors
-                                   if asr[a.asr].heard}, first_phones)
+                                   if asr[a.asr].heard}, first_phones, guessed=guessed)
     report(1.0, "Word timings done")
     warnings = [fallback_warning(unaligned, words)] if unaligned and options.word_timing else []
     heard = [w.start is not None and i not in guessed and i not in unspoken for i, w in enumerate(timed)]

@@ -38,12 +38,13 @@ VAD_PAD = 0.06        # seconds voice activity regions reach past the voice (spe
 VAD_EARLY = 0.15      # seconds a word may start before voice activity detection's region does
 
 
-def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15):
+def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15, guessed=frozenset()):
     """Move word starts that follow a pause onto the start of their speech.
 
     Words in running speech are left as aligned. ``heard_at`` maps word
     indices to where Whisper heard them start; ``first_phones`` to the first
-    phone of their pronunciation.
+    phone of their pronunciation. ``guessed``: words the map placed where
+    forced alignment failed.
     """
     first_phones = first_phones or {}
     heard_at = heard_at or {}
@@ -88,7 +89,10 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15):
             onset = _speech_start(energy, lo, word, lead)
             if onset is not None and onset < word.end:
                 timed[k] = TimedWord(round(onset, 3), word.end, word.confidence)
-            elif energy.voiced(word.start, word.end) < 0.3:
+            elif energy.voiced(word.start, word.end) < 0.3 and k not in guessed:
+                # Only the aligner parks a word in a pause: one the map placed there is where its
+                # cue's times put it (a sentence's last word in the pause its cue runs on into),
+                # and moved onto the next sound it would push that sound's own word late.
                 _move_out_of_silence(timed, k, energy)
         onset = _past_note(energy, timed[k].start, word, lead)
         if onset != timed[k].start:
