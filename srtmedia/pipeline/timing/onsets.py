@@ -12,7 +12,8 @@ silence precedes the word (a bed, noise), the aligner's start stands if the
 first phone explains it, since sound can hide a quiet f or h from energy.
 Under a bed, voice activity detection still hears the pause energy cannot:
 a word stretched back across a gap between its regions starts after the
-gap, and a word with a voiced first phone starts inside its region.
+gap, and a word with a voiced first phone starts inside its region. A note
+of the bed that runs into the voice with no dip is told by its pitch (notes).
 """
 import bisect
 
@@ -94,9 +95,9 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15, 
                 # cue's times put it (a sentence's last word in the pause its cue runs on into),
                 # and moved onto the next sound it would push that sound's own word late.
                 _move_out_of_silence(timed, k, energy)
-        onset = _past_note(energy, timed[k].start, word, lead)
+        onset = _past_note(energy, timed[k].start, timed[k], lead)
         if onset != timed[k].start:
-            timed[k] = TimedWord(round(onset, 3), word.end, word.confidence)
+            timed[k] = TimedWord(round(onset, 3), timed[k].end, timed[k].confidence)
         previous_end = timed[k].end
 
 
