@@ -1,5 +1,6 @@
 """Where align.plan_chunks starts a chunk whose first words the recogniser misheard."""
 import numpy as np
+import pytest
 
 from srtmedia.pipeline.audio.speech import RecognizedWord
 from srtmedia.pipeline.timing.align import plan_chunks
@@ -62,3 +63,37 @@ def test_words_after_an_unspoken_cue_are_realigned_from_the_pause_before_the_nex
                         np.zeros(16000 * 5, np.float32), cues, [0, 1, 1])
     assert len(calls) == 1 and 1.4 <= calls[0][0] <= 1.6 and calls[0][1] == ["here", "now"]
     assert timed[1].start >= 1.5 and timed[0] == TimedWord(0.2, 1.1, 0.5)
+
+
+def _run_on_case():
+    """An unsubtitled line ("light travels", unmatched) runs on into cue 0 ("through many").
+
+    Speech throughout: a stop's silent closure inside the line (0.9 s) and
+    only a shallow dip where the line meets the cue (1.47-1.5 s).
+    """
+    energy = energy_with_pauses((0.9, 0.96, -60.0), (1.47, 1.5, -30.0))
+    asr = [RecognizedWord("light", 1.0, 1.3, 0.9), RecognizedWord("travels", 1.3, 1.58, 0.9),
+           RecognizedWord("through", 1.58, 1.9, 0.9), RecognizedWord("many", 1.9, 2.2, 0.9)]
+    run = Run([Anchor(0, 2, 1.5, 1.5), Anchor(1, 3, 1.8, 1.8)], offset=0.0, ratio=1.0)
+    return energy, asr, run
+
+
+def test_a_chunk_that_another_line_runs_on_into_starts_where_the_two_meet_not_at_a_pause_inside_it():
+    from srtmedia.pipeline.timing.align import heard_before
+
+    energy, asr, run = _run_on_case()
+    assert plan_chunks(run, asr, energy, cue_of=[0, 0])[0].start < 1.0   # the closure inside the line
+    after = heard_before(run.anchors[0], 0, asr, {2, 3}, [0, 0])
+    assert after == pytest.approx(1.5)
+    assert 1.45 <= plan_chunks(run, asr, energy, cue_of=[0, 0], after=after)[0].start <= 1.52
+
+
+def test_words_heard_before_a_chunk_inside_a_cue_or_matched_are_not_another_line():
+    from srtmedia.pipeline.timing.align import heard_before
+
+    _, asr, _ = _run_on_case()
+    through = Anchor(1, 2, 1.5, 1.5)   # word 1, the first of cue 1 after cue 0's word 0
+    assert heard_before(through, 1, asr, {2, 3}, [0, 1, 1]) == pytest.approx(1.5)
+    assert heard_before(through, 1, asr, {2, 3}, [0, 0, 0]) is None       # mid-cue: a mishearing of its own
+    assert heard_before(through, 1, asr, {1, 2, 3}, [0, 1, 1]) is None    # the word before was matched
+    assert heard_before(through, 0, asr, {2, 3}, [0, 1, 1]) is None       # the chunk begins with unmatched words

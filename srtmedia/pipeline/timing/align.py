@@ -27,6 +27,7 @@ CHUNK_MAX = 25.0      # seconds: forced alignment degrades on longer audio
 STAND_IN_SLACK = 0.4  # seconds around a stand-in cue boundary searched for the pause to cut at
 LEAD_REACH = 0.25     # seconds after its cue's mapped start a chunk may begin, when it has words before its first anchor
 RUN_ON_REACH = 0.35   # seconds before the recogniser's start of a word run on from other speech that its onset is sought
+RUN_ON_EARLY = 0.15   # seconds the recogniser's end of a word may lie off the next word's onset
 
 
 
@@ -66,8 +67,11 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
     tokens = [tokens_for(k, transcript.language or "en") for k in keys]
     pieces = sync.split_at_unmatched(runs, words, keys, asr_keys)
     cue_of = [w.cue_index for w in words]
-    plans = [plan_chunks(piece, asr, energy, edges, cue_of)
-             for piece, edges in zip(pieces, sync.cue_edges(pieces, anchors, words, cues, sub_times))]
+    matched_asr = {a.asr for r in runs for a in r.anchors}
+    edges = sync.cue_edges(pieces, anchors, words, cues, sub_times)
+    after = {e[0]: other_end for piece, e in zip(pieces, edges)
+             if (other_end := heard_before(piece.anchors[0], e[0], asr, matched_asr, cue_of)) is not None}
+    plans = [plan_chunks(piece, asr, energy, e, cue_of, after.get(e[0])) for piece, e in zip(pieces, edges)]
     chunks = [c for plan in plans for c in plan]
     run_of = [piece for piece, plan in zip(pieces, plans) for _ in plan]
     aligner = shared_aligner()
@@ -91,10 +95,14 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
                   (pieces[k], plans[k][0]) if k < len(plans) else None)
     matched = {a.sub for r in runs for a in r.anchors}
     unspoken = gap.heard_as_other(timed, matched) if options.word_timing else []
-    _realign_past(timed, set(unspoken), chunks, run_of, tokens, asr, energy, audio, cues, cue_of)
+    _realign_past(timed, set(unspoken), chunks, run_of, tokens, asr, energy, audio, cues, cue_of, matched_asr,
+                  after)
     first_phones = {i: aligner.first_phone(t[0]) for i, t in enumerate(tokens) if t}
+    # Other speech runs on into these words: no silence between its end and where they were aligned.
+    run_on = {k for k, end in after.items()
+              if timed[k].start is not None and energy.pause(end - RUN_ON_EARLY, timed[k].start) is None}
     snap_to_onsets(timed, energy, {a.sub: asr[a.asr].start - sync.WHISPER_LAG for r in runs for a in r.anchors
-                                   if asr[a.asr].heard}, first_phones, guessed=guessed)
+                                   if asr[a.asr].heard}, first_phones, guessed=guessed, run_on=run_on)
     report(1.0, "Word timings done")
     warnings = [fallback_warning(unaligned, words)] if unaligned and options.word_timing else []
     heard = [w.start is not None and i not in guessed and i not in unspoken for i, w in enumerate(timed)]
@@ -109,11 +117,27 @@ def fallback_warning(chunks, words):
             "have the recogniser's times (or their segment's offset), not exact ones")
 
 
-def plan_chunks(run, asr, energy, edges=None, cue_of=None):
+def heard_before(anchor, first_word, asr, matched_asr, cue_of):
+    """Where the other speech the recogniser heard just before ``anchor`` ends, or None.
+
+    Only for a chunk that begins with its matched word (``first_word``), the
+    first of a cue: a word heard just before it that matched nothing is a
+    line the subtitles lack, or a mishearing of the cue before, never this
+    chunk's. (Inside a cue, extra words are often a mishearing of its own.)
+    """
+    j = anchor.asr - 1
+    if (anchor.sub != first_word or j < 0 or j in matched_asr or not (asr[j].heard and asr[anchor.asr].heard)
+            or (first_word > 0 and cue_of[first_word - 1] == cue_of[first_word])):
+        return None
+    return min(asr[j].end, asr[anchor.asr].start) - sync.WHISPER_LAG
+
+
+def plan_chunks(run, asr, energy, edges=None, cue_of=None, after=None):
     """Cut a run into chunks at silent pauses between consecutive anchored words.
 
     ``edges`` = (first word, its media time, last word, its end's media time)
-    when the run should reach past its first and last anchors (see sync.cue_edges).
+    when the run should reach past its first and last anchors (see sync.cue_edges);
+    ``after``: where other speech heard just before the first word ends (``heard_before``).
     Where recognition was skipped, the anchors are stand-ins whose times the
     map estimated from their cue: a chunk is cut there only between cues
     (``cue_of``), in a pause that voice activity detection heard near where
@@ -126,7 +150,7 @@ def plan_chunks(run, asr, energy, edges=None, cue_of=None):
     # Words before the first anchor (misheard, or not heard) are said from
     # about where their cue is mapped to start: a pause found after that (a
     # comma's, often quieter than the one before the cue) lies among them.
-    start = _pause_before(energy, heard_at, lead) or max(0.0, min(heard_at, lead or heard_at) - 0.3)
+    start = _pause_before(energy, heard_at, lead, after) or max(0.0, min(heard_at, lead or heard_at) - 0.3)
     chunks, chunk_first = [], first_word
     for a, b in zip(anchors, anchors[1:]):
         length = asr[a.asr].end - start
@@ -176,7 +200,8 @@ def _fallback(timed, run, chunk, asr, sub_times):
     return guessed
 
 
-def _realign_past(timed, unspoken, chunks, run_of, tokens, asr, energy, audio, cues, cue_of):
+def _realign_past(timed, unspoken, chunks, run_of, tokens, asr, energy, audio, cues, cue_of, matched_asr=(),
+                  after=None):
     """Re-align the words after an ``unspoken`` cue in its chunk, from a pause before the next heard word.
 
     Aligned with the line the subtitles lack that it was spread over, the
@@ -189,11 +214,15 @@ def _realign_past(timed, unspoken, chunks, run_of, tokens, asr, energy, audio, c
         if not ends:
             continue
         nxt = ends[-1] + 1
-        heard = {a.sub: asr[a.asr].start for a in run.anchors if asr[a.asr].heard and nxt <= a.sub <= chunk.last}
+        heard = {a.sub: a for a in run.anchors if asr[a.asr].heard and nxt <= a.sub <= chunk.last}
         if not heard:
             continue
-        heard_at, lead = heard[min(heard)], run.media_time(cues[cue_of[nxt]].start)
-        start = (_pause_before(energy, heard_at, lead)
+        first = heard[min(heard)]
+        heard_at, lead = asr[first.asr].start, run.media_time(cues[cue_of[nxt]].start)
+        other_end = heard_before(first, nxt, asr, matched_asr, cue_of)
+        if other_end is not None and after is not None:
+            after[nxt] = other_end
+        start = (_pause_before(energy, heard_at, lead, other_end)
                  or energy.quietest(heard_at - RUN_ON_REACH, heard_at + 0.05, width=0.03)[0])
         if start is None or timed[nxt].start is None or timed[nxt].start >= start or start <= chunk.start:
             continue
@@ -204,9 +233,20 @@ def _realign_past(timed, unspoken, chunks, run_of, tokens, asr, energy, audio, c
             store_times(timed, tokens, part, times)
 
 
-def _pause_before(energy, heard_at, lead=None):
+def _pause_before(energy, heard_at, lead=None, after=None):
     """Where a chunk starting with a word heard at ``heard_at`` begins: the pause before it,
-    no later than LEAD_REACH after ``lead`` (its cue's mapped start), or None."""
+    no later than LEAD_REACH after ``lead`` (its cue's mapped start), or None.
+
+    Where other speech heard just before the word ends (``after``), the chunk
+    begins between the two: the pause there, or where a line run on into the
+    word is quietest. A pause before that lies inside the other speech (a
+    stop, a comma), and from it the aligner pulled the word onto its end.
+    """
+    if after is not None:
+        # Whisper may start the word late: with no silence between, the quietest
+        # point after the other speech's end may be a stop inside the word.
+        lo, hi = max(after - RUN_ON_EARLY, heard_at - 1.0), heard_at + 0.05
+        return energy.pause(lo, hi) or energy.quietest(lo, min(hi, after + RUN_ON_EARLY), width=0.03)[0]
     if lead is None:
         return energy.pause(heard_at - 1.0, heard_at + 0.05)
     return energy.pause(min(heard_at - 1.0, lead - GAP_SLACK), min(heard_at + 0.05, lead + LEAD_REACH))

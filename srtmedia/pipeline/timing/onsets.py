@@ -39,13 +39,15 @@ VAD_PAD = 0.06        # seconds voice activity regions reach past the voice (spe
 VAD_EARLY = 0.15      # seconds a word may start before voice activity detection's region does
 
 
-def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15, guessed=frozenset()):
+def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15, guessed=frozenset(),
+                   run_on=()):
     """Move word starts that follow a pause onto the start of their speech.
 
     Words in running speech are left as aligned. ``heard_at`` maps word
     indices to where Whisper heard them start; ``first_phones`` to the first
     phone of their pronunciation. ``guessed``: words the map placed where
-    forced alignment failed.
+    forced alignment failed. Words in ``run_on`` follow other speech (a
+    line the subtitles lack) with no pause: they are not moved earlier, onto it.
     """
     first_phones = first_phones or {}
     heard_at = heard_at or {}
@@ -86,7 +88,7 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15, 
         # stretched it back over the pause instead of inserting one).
         if word.start - previous_end >= 0.02 or k == 0 or energy.voiced(word.start, word.start + 0.05) < 0.5:
             # Search to the word's end: a word stretched over the pause starts at its first sound.
-            lo = max(previous_end, word.start - reach)
+            lo = max(previous_end, word.start - (0.0 if k in run_on else reach))
             onset = _speech_start(energy, lo, word, lead)
             if onset is not None and onset < word.end:
                 timed[k] = TimedWord(round(onset, 3), word.end, word.confidence)
