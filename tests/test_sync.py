@@ -177,3 +177,26 @@ def test_a_common_word_heard_by_chance_after_a_removed_stretch_does_not_hide_the
     assert len(runs) == 2
     assert min(heard.cue_of[a.sub] for a in runs[1].anchors) == 34
     assert max(_cue_errors(heard, truth, ratio, runs)) <= 0.1
+
+
+def test_a_cue_whose_rare_words_were_heard_in_place_is_matched_however_many_others_were_misheard():
+    # Cue 20 says three words the programme says nowhere else among seven
+    # common ones; the recogniser heard the three where they were said and
+    # misheard every common one. Less than half the cue's weight matched,
+    # but three rare words in order near its place are no chance match.
+    words, _ = _programme(1, sentences=40)
+    said = [i for i, c in enumerate(words.cue_of) if c == 20]
+    pattern = ["rare0", "the", "of", "rare1", "and", "the", "to", "rare2", "of", "a"]
+    keys, times, cue_of = list(words.sub_keys), list(words.sub_times), list(words.cue_of)
+    cue = words.cues[20]
+    new_times = [cue.start + (cue.end - cue.start) * n / len(pattern) for n in range(len(pattern))]
+    keys[said[0]:said[-1] + 1], times[said[0]:said[-1] + 1] = pattern, new_times
+    cue_of[said[0]:said[-1] + 1] = [20] * len(pattern)
+    lo, hi = cue.start + 2.37 - 0.3, cue.end + 2.37 + 0.3
+    heard = [(k, t) for k, t in zip(words.asr_keys, words.asr_times) if not lo <= t <= hi]
+    heard += [(k if k.startswith("rare") else f"misheard{n}", t + 2.37) for n, (k, t) in enumerate(zip(pattern, new_times))]
+    heard.sort(key=lambda kt: kt[1])
+    matched = Words(keys, times, cue_of, words.cues, [k for k, _ in heard], [t for _, t in heard])
+    assert sum(matched.weight[k] for k in ("rare0", "rare1", "rare2")) < 0.5 * matched.cue_weight(20)
+    _, runs, _ = find_map(matched)
+    assert {keys[a.sub] for r in runs for a in r.anchors if cue_of[a.sub] == 20} == {"rare0", "rare1", "rare2"}

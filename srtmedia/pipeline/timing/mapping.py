@@ -43,6 +43,8 @@ MAX_PAIRS_PER_WORD = 20_000  # a word this common ("the" said hundreds of times)
 MIN_CUT = 1.0
 CHANCE_WINDOW = 4.0  # seconds: about the stretch a cue's words are looked for in
 MIN_RUN_ANCHORS = 4  # fewer anchors than this in a segment: chance matches, not speech
+RARE_WEIGHT = 0.9    # a word this heavy (heard once every ~40 s or less) is rarely heard near a place by chance
+RARE_WORDS = 3       # so many rare words of a cue heard in order near its place are no chance match
 
 
 @dataclass
@@ -284,9 +286,12 @@ def segment_anchors(words, ratio, offset, first_cue, last_cue):
     for i, j in chain:
         per_cue.setdefault(words.cue_of[i], []).append((i, j))
     # A cue with only a common word or two heard near its place is not said
-    # there (it may not be said at all): those are chance matches.
+    # there (it may not be said at all): those are chance matches. A cue
+    # whose rare words were heard there is said there, however many of its
+    # others were misheard.
     chain = [p for c, found in per_cue.items()
              if sum(words.weight[words.sub_keys[i]] for i, _ in found) >= 0.5 * words.cue_weight(c)
+             or sum(words.weight[words.sub_keys[i]] >= RARE_WEIGHT for i, _ in found) >= RARE_WORDS
              for p in found]
     anchors = [Anchor(i, j, words.sub_times[i], words.asr_times[j]) for i, j in chain]
     if not anchors:
