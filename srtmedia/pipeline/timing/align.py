@@ -11,6 +11,8 @@
 """
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from srtmedia.pipeline.timing import sync
 from srtmedia.pipeline.errors import Cancelled
 from srtmedia.pipeline.timing.chunks import Chunk, chunk_tokens, store_times
@@ -28,6 +30,7 @@ STAND_IN_SLACK = 0.4  # seconds around a stand-in cue boundary searched for the 
 LEAD_REACH = 0.25     # seconds after its cue's mapped start a chunk may begin, when it has words before its first anchor
 RUN_ON_REACH = 0.35   # seconds before the recogniser's start of a word run on from other speech that its onset is sought
 RUN_ON_EARLY = 0.15   # seconds the recogniser's end of a word may lie off the next word's onset
+LEFT_OUT_NEAR = 0.2   # seconds off the recogniser's times a chunk aligned without a cue may put its heard words
 
 
 
@@ -83,11 +86,15 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
     for k, (chunk, times) in enumerate(zip(chunks, results)):
         if cancelled():
             raise Cancelled()
+        left_out = None
+        if times is None:
+            times, left_out = _without_a_cue(audio, chunk, tokens, run_of[k], asr, cue_of)
         if times is not None:
-            store_times(timed, tokens, chunk, times)
-        else:
-            guessed |= _fallback(timed, run_of[k], chunk, asr, sub_times)
-            unaligned.append(chunk)
+            store_times(timed, [[] if left_out and left_out.first <= i <= left_out.last else t
+                                for i, t in enumerate(tokens)], chunk, times)
+        if left_out or times is None:
+            guessed |= _fallback(timed, run_of[k], left_out or chunk, asr, sub_times)
+            unaligned.append(left_out or chunk)
         report(0.1 + 0.8 * (k + 1) / len(chunks), f"Aligning chunk {k + 1}/{len(chunks)}")
     gap = Gap(audio, words, cues, keys, tokens, energy, asr, asr_keys)
     for k in range(len(plans) + 1 if options.word_timing else 0):
@@ -198,6 +205,40 @@ def _fallback(timed, run, chunk, asr, sub_times):
             timed[i] = TimedWord(round(t, 3), round(t + 0.2, 3), 0.1)
             guessed.add(i)
     return guessed
+
+
+def _without_a_cue(audio, chunk, tokens, run, asr, cue_of):
+    """A chunk forced alignment failed on, aligned without one of its cues: (times, that cue's words
+    as a Chunk), or (None, None).
+
+    A cue the media lacks makes the aligner fail on the whole chunk, and the
+    map then guesses every cue of it. Only a cue under half of whose words
+    the recogniser heard may be the one left out (fewest heard first), and
+    only if the heard words then lie where the recogniser heard them.
+    """
+    heard = {a.sub: asr[a.asr].start - sync.WHISPER_LAG for a in run.anchors
+             if asr[a.asr].heard and chunk.first <= a.sub <= chunk.last}
+    members = {}
+    for i in range(chunk.first, chunk.last + 1):
+        if tokens[i]:
+            members.setdefault(cue_of[i], []).append(i)
+    if len(members) < 2:
+        return None, None
+    candidates = sorted((sum(i in heard for i in ws) / len(ws), c) for c, ws in members.items())
+    for share, c in candidates:
+        if share >= 0.5:
+            break
+        out = Chunk(members[c][0], members[c][-1], chunk.start, chunk.end)
+        kept = [t for i in range(chunk.first, chunk.last + 1) if not out.first <= i <= out.last for t in tokens[i]]
+        times = shared_aligner().align(int16_samples(audio, chunk.start, chunk.end), kept, chunk.start)
+        if times is None:
+            continue
+        trial = [TimedWord(None, None, 0.0) for _ in tokens]
+        store_times(trial, [[] if out.first <= i <= out.last else t for i, t in enumerate(tokens)], chunk, times)
+        off = [abs(trial[i].start - t) for i, t in heard.items() if trial[i].start is not None]
+        if off and float(np.median(off)) <= LEFT_OUT_NEAR:
+            return times, out
+    return None, None
 
 
 def _realign_past(timed, unspoken, chunks, run_of, tokens, asr, energy, audio, cues, cue_of, matched_asr=(),
