@@ -3,12 +3,14 @@ import numpy as np
 import pytest
 
 from srtmedia.pipeline import Options
-from srtmedia.pipeline.timing.align import align_words
-from srtmedia.pipeline.timing.forced import ForcedAligner
+from srtmedia.pipeline.timing.align import _without_a_cue, align_words
+from srtmedia.pipeline.timing.chunks import Chunk, store_times
+from srtmedia.pipeline.timing.forced import ForcedAligner, int16_samples
+from srtmedia.pipeline.timing.sync import Anchor, Run
 from srtmedia.pipeline.audio.media import SAMPLE_RATE
 from srtmedia.pipeline.audio.speech import RecognizedWord, Transcript
 from srtmedia.pipeline.text.subtitles import parse_subtitles
-from srtmedia.pipeline.text.words import words_from_cues
+from srtmedia.pipeline.text.words import normalize, words_from_cues
 
 from conftest import GAP, PHRASES, srt_text, synthesize
 
@@ -67,3 +69,39 @@ def test_media_that_stops_mid_speech_falls_back_for_the_words_it_lacks(talk):
     assert all(w.start is not None for w in alignment.words)
     assert abs(alignment.words[0].start - spoken[0][0]) <= 0.05
     assert alignment.warnings and "forced alignment failed" in alignment.warnings[0]
+
+
+def test_a_chunk_failed_for_a_cue_not_spoken_is_aligned_without_it(talk):
+    audio, cues, transcript, spoken = talk
+    # The subtitles' second line is said nowhere: the aligner fails on the chunk holding all four.
+    words = words_from_cues(cues)
+    tokens = [[normalize(w.text)] for w in words]
+    cue_of = [w.cue_index for w in words]
+    said = [i for i in range(len(words)) if cue_of[i] != 1]
+    heard = [w for k, w in enumerate(transcript.words) if cue_of[k] != 1]
+    cut = np.concatenate([audio[:int((spoken[1][0] - 0.2) * SAMPLE_RATE)],
+                          audio[int((spoken[2][0] - 0.2) * SAMPLE_RATE):]])
+    shift = spoken[2][0] - spoken[1][0]
+    asr = [RecognizedWord(w.text, w.start - (shift if w.start > spoken[1][0] else 0.0),
+                          w.end - (shift if w.start > spoken[1][0] else 0.0), 0.9) for w in heard]
+    run = Run([Anchor(i, k, 0.0, 0.0) for k, i in enumerate(said)], 0.0, 1.0)
+    chunk = Chunk(0, len(words) - 1, 0.0, len(cut) / SAMPLE_RATE)
+    assert ForcedAligner().align(int16_samples(cut, chunk.start, chunk.end), sum(tokens, []), 0.0) is None
+    times, left_out = _without_a_cue(cut, chunk, tokens, run, asr, cue_of)
+    assert (left_out.first, left_out.last) == (cue_of.index(1), len(cue_of) - 1 - cue_of[::-1].index(1))
+    timed = [None] * len(words)
+    store_times(timed, [[] if cue_of[i] == 1 else t for i, t in enumerate(tokens)], chunk, times)
+    # Each phrase's first word where it was said (the recogniser's times spread words evenly).
+    for i, w in zip(said, asr):
+        if i == 0 or cue_of[i - 1] != cue_of[i]:
+            assert abs(timed[i].start - w.start) <= 0.15
+
+
+def test_a_chunk_failed_with_every_cue_heard_is_not_aligned_without_one(talk):
+    audio, cues, transcript, spoken = talk
+    words = words_from_cues(cues)
+    tokens = [[normalize(w.text)] for w in words]
+    run = Run([Anchor(i, i, 0.0, 0.0) for i in range(len(words))], 0.0, 1.0)
+    # Every cue's words were heard: none of them is one the media lacks.
+    chunk = Chunk(0, len(words) - 1, 0.0, spoken[0][0] + 0.5)
+    assert _without_a_cue(audio, chunk, tokens, run, transcript.words, [w.cue_index for w in words]) == (None, None)
