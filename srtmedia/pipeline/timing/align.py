@@ -30,6 +30,7 @@ STAND_IN_SLACK = 0.4  # seconds around a stand-in cue boundary searched for the 
 LEAD_REACH = 0.25     # seconds after its cue's mapped start a chunk may begin, when it has words before its first anchor
 RUN_ON_REACH = 0.35   # seconds before the recogniser's start of a word run on from other speech that its onset is sought
 RUN_ON_EARLY = 0.15   # seconds the recogniser's end of a word may lie off the next word's onset
+OTHER_WORDS = 2       # the other speech's last recognised words aligned with a chunk it runs on into
 LEFT_OUT_NEAR = 0.2   # seconds off the recogniser's times a chunk aligned without a cue may put its heard words
 
 
@@ -96,6 +97,10 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
             guessed |= _fallback(timed, run_of[k], left_out or chunk, asr, sub_times)
             unaligned.append(left_out or chunk)
         report(0.1 + 0.8 * (k + 1) / len(chunks), f"Aligning chunk {k + 1}/{len(chunks)}")
+    for piece, plan in zip(pieces, plans):
+        if piece.anchors[0].sub in after and timed[plan[0].first].start is not None:
+            _after_other_speech(timed, plan[0], tokens, asr, piece.anchors[0].asr, audio,
+                                transcript.language or "en")
     gap = Gap(audio, words, cues, keys, tokens, energy, asr, asr_keys)
     for k in range(len(plans) + 1 if options.word_timing else 0):
         gap.place(timed, (pieces[k - 1], plans[k - 1][-1]) if k > 0 else None,
@@ -239,6 +244,34 @@ def _without_a_cue(audio, chunk, tokens, run, asr, cue_of):
         if off and float(np.median(off)) <= LEFT_OUT_NEAR:
             return times, out
     return None, None
+
+
+def _after_other_speech(timed, chunk, tokens, asr, first_heard, audio, language):
+    """Re-align a chunk whose first word other speech runs on into with that speech's last
+    recognised words (up to OTHER_WORDS) before it.
+
+    With no silence between, the chunk's start (where the recogniser put the
+    boundary, or a stop near it) may lie inside the first word, which the
+    aligner then starts there. Given the other words too, it parts the two.
+    """
+    j = first_heard - 1
+    others = [k for k in range(max(0, j - OTHER_WORDS + 1), j + 1) if asr[k].heard]
+    others = [k for k in others if asr[k].start >= asr[j].start - 1.0]
+    if not others:
+        return
+    said = [t for k in others for t in tokens_for(normalize(asr[k].text), language)]
+    start = max(chunk.start - 1.0, asr[others[0]].start - sync.WHISPER_LAG - 0.15)
+    if not said or start >= chunk.start:
+        return
+    own = chunk_tokens(tokens, chunk)
+    times = shared_aligner().align(int16_samples(audio, start, chunk.end), said + own, start)
+    if times is None:
+        return
+    trial = list(timed)
+    store_times(trial, tokens, chunk, times[len(said):])
+    # Only the start may move, and not past where the recogniser's boundary is plausibly off.
+    if 0 < timed[chunk.first].start - trial[chunk.first].start <= RUN_ON_REACH:
+        timed[chunk.first:chunk.last + 1] = trial[chunk.first:chunk.last + 1]
 
 
 def _realign_past(timed, unspoken, chunks, run_of, tokens, asr, energy, audio, cues, cue_of, matched_asr=(),
