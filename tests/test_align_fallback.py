@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from srtmedia.pipeline import Options
-from srtmedia.pipeline.timing.align import _without_a_cue, align_words
+from srtmedia.pipeline.timing.align import _after_other_speech, _without_a_cue, align_words
 from srtmedia.pipeline.timing.chunks import Chunk, store_times
 from srtmedia.pipeline.timing.forced import ForcedAligner, int16_samples
 from srtmedia.pipeline.timing.sync import Anchor, Run
@@ -105,3 +105,22 @@ def test_a_chunk_failed_with_every_cue_heard_is_not_aligned_without_one(talk):
     # Every cue's words were heard: none of them is one the media lacks.
     chunk = Chunk(0, len(words) - 1, 0.0, spoken[0][0] + 0.5)
     assert _without_a_cue(audio, chunk, tokens, run, transcript.words, [w.cue_index for w in words]) == (None, None)
+
+
+def test_a_chunk_begun_inside_its_first_word_takes_its_start_from_the_speech_run_on_into_it():
+    # A line the subtitles lack runs on into the cue ("... or a | weakened form of a germ"), and the
+    # recogniser put the boundary late: the chunk begins inside "weakened".
+    audio = np.concatenate([np.zeros(SAMPLE_RATE // 2, np.float32),
+                            synthesize("a harmless piece or a weakened form of a germ")])
+    said = "a harmless piece or a weakened form of a germ".split()
+    whole = ForcedAligner().align(int16_samples(audio, 0.0, len(audio) / SAMPLE_RATE), said, 0.0)
+    onset = whole[5][0]
+    asr = [RecognizedWord(w, s + 0.1, e + 0.1, 0.9) for w, (s, e, _) in zip(said, whole)]
+    tokens = [[w] for w in said[5:]]
+    chunk = Chunk(0, len(tokens) - 1, onset + 0.12, len(audio) / SAMPLE_RATE)
+    timed = [None] * len(tokens)
+    store_times(timed, tokens, chunk, ForcedAligner().align(
+        int16_samples(audio, chunk.start, chunk.end), [t for ts in tokens for t in ts], chunk.start))
+    assert timed[0].start >= onset + 0.1
+    _after_other_speech(timed, chunk, tokens, asr, 5, audio, "en")
+    assert abs(timed[0].start - onset) <= 0.03
