@@ -22,7 +22,7 @@ def _breath(length=0.25, level=0.03, seed=0):
 
 def _hum(length, level=0.02):
     """A quiet periodic tone, as a music bed is."""
-    t = np.arange(int(length * SAMPLE_RATE)) / SAMPLE_RATE
+    t = np.arange(round(length * SAMPLE_RATE)) / SAMPLE_RATE
     return (level * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
 
 
