@@ -3,7 +3,7 @@ import numpy as np
 
 from srtmedia.pipeline.model import Cue, TimedWord
 from srtmedia.pipeline.text.words import words_from_cues
-from srtmedia.pipeline.timing.gap import Gap, _alike_parts, _plausible_lengths, _voiced_enough
+from srtmedia.pipeline.timing.gap import Gap, _alike_part, _plausible_lengths, _voiced_enough
 from srtmedia.pipeline.timing.sync import Anchor, Run
 
 
@@ -92,8 +92,11 @@ def test_a_line_said_just_after_an_advert_is_found_at_the_end_of_its_stretch():
     line = "and that as always is where the real work begins".split()
     n = len(advert.split())
     heard = _said(advert, 26.5) + _said("and that i'm always is when the real work begins", 26.5 + n * 0.3 + 0.45)
-    assert _alike_parts(heard, line) == [(heard[n][0], heard[-1][1])]
+    assert _alike_part(heard, line) == (heard[n][0], heard[-1][1])
+    # With the advert's last phrase (after a pause) the line is alike too, but less.
+    last = heard[:n - 3] + [(s + 0.3, e + 0.3, k) for s, e, k in heard[n - 3:]]
+    assert _alike_part(last, line) == (last[n][0], last[-1][1])
     # Another line is not found in it, and a line heard alone is the whole stretch.
-    assert _alike_parts(heard, "birds seem to use the position of the sun".split()) == []
+    assert _alike_part(heard, "birds seem to use the position of the sun".split()) is None
     alone = heard[n:]
-    assert _alike_parts(alone, line) == [(alone[0][0], alone[-1][1])]
+    assert _alike_part(alone, line) == (alone[0][0], alone[-1][1])

@@ -129,7 +129,7 @@ class Gap:
             hi = min((w.start for w in timed[members[-1] + 1:] if w.start is not None),
                      default=len(self.audio) / SAMPLE_RATE)
             keys = [self.keys[i] for i in members]
-            for start, end in [span for stretch in self._stretches(lo, hi) for span in _alike_parts(stretch, keys)]:
+            for start, end in filter(None, (_alike_part(stretch, keys) for stretch in self._stretches(lo, hi))):
                 if self._alone_free(timed, side[0], members, max(lo, start - 0.3), min(hi, end + 0.3)):
                     break
 
@@ -278,20 +278,22 @@ def _chance_match(members, matched):
     return count == 0 or (count == 1 and len(members) >= CHANCE_MATCH_WORDS)
 
 
-def _alike_parts(stretch, keys):
-    """(start, end) of the parts of a stretch of recognised words that resemble ``keys``: the whole
-    stretch, or its phrases from its start or up to its end.
+def _alike_part(stretch, keys):
+    """(start, end) of the part of a stretch of recognised words most like ``keys``, if alike: the
+    whole stretch, or its phrases from its start or up to its end; else None.
 
     A line said just after (or before) other speech, an advert in a break
     say, with no more than a sentence's pause between, is one stretch with
     it, which as a whole resembles neither; the line is the phrases at the
-    stretch's edge. Parts inside a stretch are not tried: the more parts,
-    the likelier one resembles a line by chance.
+    stretch's edge. Only the most alike part is tried: one that takes in a
+    phrase of the other speech as well may still be alike, and the line
+    aligned there would start on it. Parts inside a stretch are not tried:
+    the more parts, the likelier one resembles a line by chance.
     """
     cuts = [n for n in range(1, len(stretch)) if stretch[n][0] - stretch[n - 1][1] >= PHRASE_GAP]
     parts = [(0, len(stretch))] + [(0, n) for n in cuts] + [(n, len(stretch)) for n in cuts]
-    return [(stretch[a][0], stretch[b - 1][1]) for a, b in parts
-            if sync.alike(keys, [k for _, _, k in stretch[a:b]])]
+    score, a, b = max((sync.likeness(keys, [k for _, _, k in stretch[a:b]]), a, b) for a, b in parts)
+    return (stretch[a][0], stretch[b - 1][1]) if score >= sync.HEARD_ALIKE else None
 
 
 def _voiced_enough(voiced, lengths):
