@@ -37,6 +37,17 @@ def test_a_chunk_whose_first_word_was_heard_starts_in_the_pause_before_it():
     assert 0.9 <= chunks[0].start <= 1.3
 
 
+def test_a_chunk_is_not_cut_before_its_last_word_starts():
+    # "...yawning, as you may": "yawning" misheard (not anchored), "as" heard
+    # at 7.25-7.35 after the pause at 7.05-7.15, "you" straight after it.
+    energy = energy_with_pauses((0.2, 0.4, -60.0), (7.05, 7.15, -70.0), seconds=10.0)
+    asr = [RecognizedWord("seeing", 0.5, 0.8, 0.9), RecognizedWord("yornin", 6.4, 7.0, 0.9),
+           RecognizedWord("as", 7.25, 7.35, 0.9), RecognizedWord("you", 7.35, 7.5, 0.9)]
+    run = Run([Anchor(0, 0, 0.5, 0.5), Anchor(2, 2, 7.25, 7.25), Anchor(3, 3, 7.35, 7.35)], offset=0.0, ratio=1.0)
+    chunks = plan_chunks(run, asr, energy, cue_of=[0, 0, 1, 1])
+    assert all(c.end > 7.25 for c in chunks if c.first <= 2 <= c.last)
+
+
 def test_words_after_an_unspoken_cue_are_realigned_from_the_pause_before_the_next_heard_word(monkeypatch):
     # Cue 0 ("gone", word 0) is not in the media; an unsubtitled line fills
     # 0.2-1.4 s, then a pause (1.4-1.6 s), then cue 1 ("here now") heard at 1.7 s.

@@ -169,7 +169,9 @@ def plan_chunks(run, asr, energy, edges=None, cue_of=None, after=None):
         if length < CHUNK_MIN or b.sub != a.sub + 1 or b.asr != a.asr + 1:
             continue
         if asr[a.asr].heard and asr[b.asr].heard:
-            cut = energy.pause(asr[a.asr].end - 0.25, asr[b.asr].start + 0.05)
+            # Not before a's own start: 0.25 s before the end of a short word
+            # ("as") is the pause before it, and cut there it is squeezed into the chunk's end.
+            cut = energy.pause(max(asr[a.asr].end - 0.25, asr[a.asr].start), asr[b.asr].start + 0.05)
         elif cue_of is not None and cue_of[a.sub] != cue_of[b.sub]:
             # Only a pause voice activity detection heard: a quiet stop inside a word is not one.
             gap = energy.speech_gap(asr[a.asr].end - STAND_IN_SLACK, asr[b.asr].start + STAND_IN_SLACK)

@@ -15,8 +15,11 @@ HEARD_NEAR = 0.3      # seconds from where a word was said (heard, or its cue ma
 GAP_SKIP = 2          # cues that fit neither side a gap leaves out, to try those beyond them
 SKIP_NEAR = 1.0       # seconds from its mapped start a cue tried past a left-out one may lie
 STRETCH_GAP = 1.0     # seconds: recognised words further apart are separate stretches of speech
+PHRASE_GAP = 0.3      # seconds: recognised words further apart may be two speakers' lines (a sentence's pause)
 ALONE_GAP = 0.5       # seconds of media between a tried cue's mapped times and the side's chunk: tried alone too
 CHANCE_MATCH_WORDS = 4  # words a cue needs for one matched word of it to be chance, not evidence it was said
+VOICED_WORD = 0.4     # share of a word's frames louder than silence under which it lies mostly on a pause
+VOICED_ALL = 0.6      # ... and of all the words tried together, under which they were not said there
 
 
 class Gap:
@@ -126,22 +129,21 @@ class Gap:
             hi = min((w.start for w in timed[members[-1] + 1:] if w.start is not None),
                      default=len(self.audio) / SAMPLE_RATE)
             keys = [self.keys[i] for i in members]
-            for start, end, heard in self._stretches(lo, hi):
-                if sync.alike(keys, heard):
-                    if self._alone_free(timed, side[0], members, max(lo, start - 0.3), min(hi, end + 0.3)):
-                        break
+            for start, end in filter(None, (_alike_part(stretch, keys) for stretch in self._stretches(lo, hi))):
+                if self._alone_free(timed, side[0], members, max(lo, start - 0.3), min(hi, end + 0.3)):
+                    break
 
     def _stretches(self, lo, hi):
-        """Runs of recognised words in (lo, hi) with no pause over STRETCH_GAP: (start, end, their keys)."""
+        """Runs of recognised words in (lo, hi) with no pause over STRETCH_GAP: lists of (start, end, key)."""
         out = []
         for w, k in zip(self.asr, self.asr_keys):
             s, e = w.start - sync.WHISPER_LAG, w.end - sync.WHISPER_LAG
             if not w.heard or s < lo or e > hi:
                 continue
-            if out and s - out[-1][1] <= STRETCH_GAP:
-                out[-1] = (out[-1][0], e, out[-1][2] + [k])
+            if out and s - out[-1][-1][1] <= STRETCH_GAP:
+                out[-1].append((s, e, k))
             else:
-                out.append((s, e, [k]))
+                out.append([(s, e, k)])
         return out
 
     def _alone_free(self, timed, run, new_words, start, end):
@@ -259,10 +261,8 @@ class Gap:
         if self.near is not None and abs(
                 placed[0].start - run.media_time(self.cues[self.cue_of[new_words[0]]].start)) > self.near:
             return False
-        # Word by word loosely (a word may run on over a comma's pause), all together firmly.
         voiced = [self.energy.voiced(w.start, w.end) for w in placed]
-        lengths = [w.end - w.start for w in placed]
-        if (min(voiced) < 0.4 or sum(v * n for v, n in zip(voiced, lengths)) < 0.6 * sum(lengths)
+        if (not _voiced_enough(voiced, [w.end - w.start for w in placed])
                 or any(self.energy.speech_share(w.start, w.end) < 0.5 for w in placed)):
             return False
         if sync.contradicts([self.keys[i] for i in new_words], self.heard(placed[0].start, placed[-1].end)):
@@ -276,6 +276,36 @@ def _chance_match(members, matched):
     of four or more (a "the" of the next line's speech)."""
     count = sum(i in matched for i in members)
     return count == 0 or (count == 1 and len(members) >= CHANCE_MATCH_WORDS)
+
+
+def _alike_part(stretch, keys):
+    """(start, end) of the part of a stretch of recognised words most like ``keys``, if alike: the
+    whole stretch, or its phrases from its start or up to its end; else None.
+
+    A line said just after (or before) other speech, an advert in a break
+    say, with no more than a sentence's pause between, is one stretch with
+    it, which as a whole resembles neither; the line is the phrases at the
+    stretch's edge. Only the most alike part is tried: one that takes in a
+    phrase of the other speech as well may still be alike, and the line
+    aligned there would start on it. Parts inside a stretch are not tried:
+    the more parts, the likelier one resembles a line by chance.
+    """
+    cuts = [n for n in range(1, len(stretch)) if stretch[n][0] - stretch[n - 1][1] >= PHRASE_GAP]
+    parts = [(0, len(stretch))] + [(0, n) for n in cuts] + [(n, len(stretch)) for n in cuts]
+    score, a, b = max((sync.likeness(keys, [k for _, _, k in stretch[a:b]]), a, b) for a, b in parts)
+    return (stretch[a][0], stretch[b - 1][1]) if score >= sync.HEARD_ALIKE else None
+
+
+def _voiced_enough(voiced, lengths):
+    """Whether words whose ``voiced`` shares of sound over ``lengths`` seconds lie on speech.
+
+    All together firmly; word by word loosely: a word may run on over a
+    comma's pause, and a short word after one ("the sun, the pattern") may
+    be stretched back into it, so one word in five may lie mostly on the
+    pause. Squeezed into a pause or onto a break, most words do.
+    """
+    weak = sum(v < VOICED_WORD for v in voiced)
+    return weak <= len(voiced) // 5 and sum(v * n for v, n in zip(voiced, lengths)) >= VOICED_ALL * sum(lengths)
 
 
 def _plausible_lengths(lengths):

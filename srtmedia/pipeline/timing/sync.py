@@ -58,10 +58,15 @@ def contradicts(sub_keys, heard_keys):
 
 def alike(sub_keys, heard_keys):
     """True when what was recognised at a place resembles these subtitle words (a mishearing of them)."""
+    return likeness(sub_keys, heard_keys) >= HEARD_ALIKE
+
+
+def likeness(sub_keys, heard_keys):
+    """Letter similarity (0-1) of subtitle words and recognised words; 0 when too little was heard to tell."""
     said, heard = _letters(sub_keys), _letters(heard_keys)
     if len(heard) < max(MIN_HEARD_LETTERS, len(said) / 2):
-        return False
-    return SequenceMatcher(None, said, heard, autojunk=False).ratio() >= HEARD_ALIKE
+        return 0.0
+    return SequenceMatcher(None, said, heard, autojunk=False).ratio()
 
 
 def _letters(keys):
