@@ -98,7 +98,10 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
             unaligned.append(left_out or chunk)
         report(0.1 + 0.8 * (k + 1) / len(chunks), f"Aligning chunk {k + 1}/{len(chunks)}")
     for piece, plan in zip(pieces, plans):
-        if piece.anchors[0].sub in after and timed[plan[0].first].start is not None:
+        k = piece.anchors[0].sub
+        # Only with no pause between: a chunk begun in one holds all of its first word.
+        if (k in after and timed[k].start is not None
+                and energy.pause(after[k] - RUN_ON_EARLY, timed[k].start) is None):
             _after_other_speech(timed, plan[0], tokens, asr, piece.anchors[0].asr, audio,
                                 transcript.language or "en")
     gap = Gap(audio, words, cues, keys, tokens, energy, asr, asr_keys)
