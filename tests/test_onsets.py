@@ -220,3 +220,21 @@ def test_a_word_the_map_placed_in_a_pause_stays_and_does_not_push_the_next_one_l
     snap_to_onsets(timed, energy, first_phones={1: "EH", 2: "DH"}, guessed={1, 2})
     assert timed[1] == TimedWord(end + 0.2, end + 0.4, 0.1)
     assert abs(timed[2].start - said) <= 0.03, (timed[2], said)
+
+
+@pytest.mark.parametrize("pitch", [98.0, 196.0])
+def test_a_bed_note_at_the_voices_pitch_after_a_pause_is_not_the_start_of_the_word_glued_over_it(pitch):
+    before, word = synthesize("the end of it"), synthesize("They agreed")
+    t = np.arange(int(0.3 * SAMPLE_RATE)) / SAMPLE_RATE
+    # A note 12 dB under the voice, at its pitch (or an octave up), dying away
+    # into the word: neither energy nor pitch parts them.
+    note = (np.abs(word).max() / 4 * np.sin(2 * np.pi * pitch * t) * np.exp(-t / 0.1)).astype(np.float32)
+    audio = np.concatenate([_seconds(0.5), before, _seconds(0.08), note, word, _seconds(0.5)])
+    end = 0.5 + len(before) / SAMPLE_RATE
+    said = end + 0.38
+    # The aligner glued "They" to "it"; voice activity detection heard the
+    # pause, note and all, and Whisper heard the word after it.
+    timed = [TimedWord(0.5, end, 0.9), TimedWord(end, said + 0.2, 0.9)]
+    energy = Energy(audio, speech=[(0.44, end + 0.06), (said - 0.06, said + len(word) / SAMPLE_RATE + 0.06)])
+    snap_to_onsets(timed, energy, heard_at={1: said + 0.02}, first_phones={1: "DH"})
+    assert abs(timed[1].start - said) <= 0.07, (timed[1], said)

@@ -75,6 +75,8 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15, 
         # From the start of the quiet stretch: its centre may lie in the word's own first sound.
         # The aligner's start, glued on, tells nothing there; Whisper's does.
         onset = _own_onset(energy, energy.onset(pause - PAUSE / 2, word.end), word, lead, heard) if glued else None
+        if parked and pause is not None:
+            onset = _past_bed(energy, word, onset, lead, heard)
         if pause is None and (heard - word.start > PARKED or k not in heard_at):
             onset = _after_speech_gap(energy, word)
             if onset is None and parked and heard - word.start > PARKED:
@@ -124,6 +126,23 @@ def _after_speech_gap(energy, word):
     if gap is None or not 0 < gap[0] - word.start <= SYLLABLE + VAD_PAD or gap[1] >= word.end - SYLLABLE / 3:
         return None
     return gap[1]
+
+
+def _past_bed(energy, word, onset, lead, heard):
+    """Where a word glued over a pause starts when a bed's note fills part of it: ``onset``, or the voice's return.
+
+    Energy's pause may be only the dip between the previous word and a note
+    of the bed, which then passes for a syllable of the word (no ``onset``)
+    or for its start. Voice activity detection heard the voice stop and
+    start again; where Whisper too heard the word after that gap, a sound
+    further before it than the first phone reaches is the bed's.
+    """
+    resumes = _after_speech_gap(energy, word)
+    if resumes is None or heard < resumes - SYLLABLE:
+        return onset
+    if onset is not None and onset >= resumes - max(VAD_EARLY, lead):
+        return onset
+    return resumes
 
 
 def _speech_start(energy, lo, word, lead):
