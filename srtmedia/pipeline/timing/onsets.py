@@ -76,7 +76,7 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15, 
         # The aligner's start, glued on, tells nothing there; Whisper's does.
         onset = _own_onset(energy, energy.onset(pause - PAUSE / 2, word.end), word, lead, heard) if glued else None
         if parked and pause is not None:
-            onset = _past_bed(energy, word, onset, lead, heard)
+            onset = _past_bed(energy, word, onset, lead)
         if pause is None and (heard - word.start > PARKED or k not in heard_at):
             onset = _after_speech_gap(energy, word)
             if onset is None and parked and heard - word.start > PARKED:
@@ -128,17 +128,18 @@ def _after_speech_gap(energy, word):
     return gap[1]
 
 
-def _past_bed(energy, word, onset, lead, heard):
+def _past_bed(energy, word, onset, lead):
     """Where a word glued over a pause starts when a bed's note fills part of it: ``onset``, or the voice's return.
 
     Energy's pause may be only the dip between the previous word and a note
     of the bed, which then passes for a syllable of the word (no ``onset``)
     or for its start. Voice activity detection heard the voice stop and
-    start again; where Whisper too heard the word after that gap, a sound
-    further before it than the first phone reaches is the bed's.
+    start again (Whisper, which heard the word late, may begin it on the
+    note): a sound further before the gap's end than the first phone
+    reaches is the bed's.
     """
     resumes = _after_speech_gap(energy, word)
-    if resumes is None or heard < resumes - SYLLABLE:
+    if resumes is None:
         return onset
     if onset is not None and onset >= resumes - max(VAD_EARLY, lead):
         return onset
