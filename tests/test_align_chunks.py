@@ -4,7 +4,7 @@ import pytest
 
 from srtmedia.pipeline.audio.speech import RecognizedWord
 from srtmedia.pipeline.timing.align import plan_chunks
-from srtmedia.pipeline.timing.onsets import Energy
+from srtmedia.pipeline.timing.energy import Energy
 from srtmedia.pipeline.timing.sync import Anchor, Run
 
 

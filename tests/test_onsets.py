@@ -4,7 +4,8 @@ import pytest
 
 from srtmedia.pipeline.audio.media import SAMPLE_RATE
 from srtmedia.pipeline.model import TimedWord
-from srtmedia.pipeline.timing.onsets import Energy, snap_to_onsets
+from srtmedia.pipeline.timing.energy import Energy
+from srtmedia.pipeline.timing.onsets import snap_to_onsets
 
 from conftest import synthesize
 

@@ -21,7 +21,8 @@ from srtmedia.pipeline.timing.gap import GAP_SLACK, Gap
 from srtmedia.pipeline.timing.mapping import Words as MapWords
 from srtmedia.pipeline.timing.mapping import find_map
 from srtmedia.pipeline.model import TimedWord
-from srtmedia.pipeline.timing.onsets import Energy, snap_to_onsets
+from srtmedia.pipeline.timing.energy import Energy
+from srtmedia.pipeline.timing.onsets import snap_to_onsets
 from srtmedia.pipeline.text.words import normalize
 
 CHUNK_MIN = 6.0       # seconds: don't cut a chunk shorter than this

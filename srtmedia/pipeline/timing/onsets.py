@@ -1,4 +1,4 @@
-"""Word starts on the sound of speech: frame energy, voicing, and the snap of starts after a pause.
+"""Word starts on the sound of speech: the snap of starts after a pause onto their voice (energy.py measures it).
 
 PocketSphinx often lets the leading silence eat the first phone of a word
 after a pause, or stretches the word back over the pause; the rise of the
@@ -15,21 +15,12 @@ a word stretched back across a gap between its regions starts after the
 gap, and a word with a voiced first phone starts inside its region. A note
 of the bed that runs into the voice with no dip is told by its pitch (notes).
 """
-import bisect
-
-import numpy as np
-
 from srtmedia.pipeline.model import TimedWord
-from srtmedia.pipeline.timing.notes import PERIODIC, autocorrelation, rise_past_note
+from srtmedia.pipeline.timing.energy import VOICE_SPAN, VOICING_LAG
+from srtmedia.pipeline.timing.notes import rise_past_note
 
 PARKED = 0.25         # seconds a word may end before Whisper heard it start
 SYLLABLE = 0.15       # seconds of sound that make a syllable of a word, not another word's tail
-RISE = 6.0            # dB over the pause's floor where a word's sound begins
-VOICING_LAG = 0.03    # seconds periodicity may be found after the voice begins (30 ms frames)
-SPAN = 25.0            # dB under the loudest of the word's first 200 ms where its sound begins
-VOICE_SPAN = 15.0     # dB under the loudest of the word a voiced frame of it may be
-VOICED_RISE = 10.0    # dB over that floor a voiced frame must be (a murmur under it is the bed)
-BREATH_SPAN = 10.0    # dB under the voice a sound that silence parts from it may be, to be taken for another's
 PAUSE = 0.05          # seconds: the window Energy.pause looks for silence with
 OWN_SPAN = 3.0        # dB under the voice after a silence a sound before it must be, to be another's
 LEAD_VOICED = 0.05    # seconds of sound before voicing a voiced first phone explains (a stop's burst)
@@ -261,161 +252,3 @@ def _move_out_of_silence(timed, k, energy, since=None):
     if after is not None and timed[after].start < end:
         nxt = timed[after]
         timed[after] = TimedWord(end, max(end, nxt.end), nxt.confidence)
-
-
-class Energy:
-    """Frame energy in dB (10 ms frames) and a silence threshold for this file."""
-
-    FRAME = 160
-
-    def __init__(self, audio, speech=()):
-        self.audio = audio
-        self.speech = list(speech)  # VAD regions: music is loud but not speech
-        self.speech_starts = [a for a, _ in self.speech]
-        n = len(audio) // self.FRAME
-        frames = audio[: n * self.FRAME].reshape(n, self.FRAME)
-        # Audio shorter than a frame is one silent frame, not an empty array percentiles fail on.
-        # einsum sums each frame's squares without a float64 copy of the audio (4x its size).
-        scale = 1.0 / 32768.0 ** 2 if audio.dtype == np.int16 else 1.0   # 16-bit samples: to [-1, 1]
-        power = np.einsum("ij,ij->i", frames, frames, dtype=np.float64) * (scale / self.FRAME) if n else None
-        self.db = 10 * np.log10(power + 1e-12) if n else np.full(1, -120.0)
-        loud, quiet = np.percentile(self.db, 90), np.percentile(self.db, 5)
-        self.threshold = min(max(quiet + 6, loud - 30), loud - 10)
-
-    def pause(self, lo, hi, width=0.05):
-        """Centre (s) of the quietest ``width`` window in [lo, hi] if it is silence, else None."""
-        centre, level = self.quietest(lo, hi, width)
-        return centre if centre is not None and level < self.threshold else None
-
-    def quietest(self, lo, hi, width=0.05):
-        """(centre s, mean dB) of the quietest ``width`` window in [lo, hi]; (None, None) if it does not fit."""
-        a, b = max(0, int(lo * 100)), min(len(self.db), int(hi * 100))
-        w = max(1, int(width * 100))
-        if b - a < w:
-            return None, None
-        sums = np.convolve(self.db[a:b], np.ones(w) / w, mode="valid")
-        k = int(np.argmin(sums))
-        return (a + k + w / 2) / 100, float(sums[k])
-
-    def last_silence(self, lo, hi):
-        """Start (s) of the last frame quieter than silence in (lo, hi], or None."""
-        a, b = max(0, int(round(lo * 100)) + 1), min(len(self.db), int(hi * 100) + 1)
-        silent = np.flatnonzero(self.db[a:b] < self.threshold)
-        return (a + silent[-1]) / 100 if len(silent) else None
-
-    def onset(self, lo, hi):
-        """Start (s) of the first run of 3 voiced frames in [lo, hi] after a silent frame."""
-        a, b = max(0, int(round(lo * 100))), min(len(self.db), int(round(hi * 100)))
-        voiced = self.db[a:b] > self.threshold
-        for k in range(1, len(voiced) - 2):
-            if not voiced[k - 1] and voiced[k] and voiced[k + 1] and voiced[k + 2]:
-                return (a + k) / 100
-        return None
-
-    def periodicity(self, a, b):
-        """Per 10 ms frame in [a, b) (frame indices): the autocorrelation peak at a pitch period, 0-1."""
-        peak, _ = autocorrelation(self.audio, a, b, self.FRAME)
-        out = np.zeros(b - a)
-        out[:len(peak)] = peak
-        return out
-
-    def speech_onset(self, lo, hi, lead):
-        """(start, voicing start) (s) of the sound leading into the first voiced frames in [lo, hi], or None.
-
-        Voiced: three periodic frames, VOICED_RISE dB over the quietest frame
-        before them and within VOICE_SPAN dB of the loudest of the word (a
-        music bed is periodic too, but quieter than the voice over it). The
-        start: back from there while the sound stays RISE dB over that floor
-        and within SPAN dB of the voice (a breath with a pause after it is
-        left out), at most ``lead`` seconds.
-        """
-        a, b = max(0, int(round(lo * 100))), min(len(self.db), int(round(hi * 100)))
-        if b - a < 3:
-            return None
-        db = self.db[a:b]
-        floor, loudest = np.minimum.accumulate(db), self.db[a:b + 20].max()
-        voiced = ((self.periodicity(a, b) >= PERIODIC) & (db >= floor + VOICED_RISE)
-                  & (db >= loudest - VOICE_SPAN))
-        runs = voiced[:-2] & voiced[1:-1] & voiced[2:]
-        if not runs.any():
-            return None
-        v = int(np.argmax(runs))
-        # Sound means over the floor, and within SPAN dB of the word's voice:
-        # in a deep pause the floor alone would take in a murmur.
-        level = max(floor[v] + RISE, self.db[a + v:a + v + 20].max() - SPAN)
-        start, limit = v, max(0, v - int(round((lead + VOICING_LAG) * 100)))
-        while start > limit and db[start - 1] >= level:
-            start -= 1
-        return (a + start) / 100, (a + v) / 100
-
-    def dips(self, start, end):
-        """Whether the sound falls RISE dB under its level on both sides somewhere in [start, end]."""
-        a, b = max(0, int(round(start * 100))), min(len(self.db), int(round(end * 100)))
-        if b - a < 3:
-            return False
-        inside = self.db[a:b]
-        return bool(inside.min() + RISE <= min(inside[:2].max(), self.db[b:b + 3].max(initial=-120.0)))
-
-    def faint(self, start, end, voiced_at):
-        """Whether [start, end] holds sound VOICE_SPAN dB under the voice at ``voiced_at``, then silence.
-
-        So do a breath, a click or a music bed before a word; a word's own
-        first phone is louder, or runs into its voice without a pause.
-        """
-        a, b, v = (int(round(t * 100)) for t in (start, end, voiced_at))
-        a = max(0, a)
-        silent = np.flatnonzero(self.db[a:b] < self.threshold)
-        if not len(silent) or silent[0] == 0:
-            return False
-        return bool(self.db[a:a + silent[0]].max() < self.db[v:v + 20].max(initial=-120.0) - BREATH_SPAN)
-
-    def voiced_before_silence(self, start, end):
-        """Whether the sound from ``start`` to the first silence in [start, end) is voiced from its start.
-
-        3 periodic frames beginning within VOICING_LAG of ``start``: a sound
-        that opens unvoiced (a burst, then a vowel, then a stop's closure:
-        "com-" of "completely") may be the word's own.
-        """
-        a, b = max(0, int(round(start * 100))), min(len(self.db), int(round(end * 100)))
-        silent = np.flatnonzero(self.db[a:b] < self.threshold)
-        if not len(silent) or silent[0] < 3:
-            return False
-        periodic = self.periodicity(a, a + int(silent[0])) >= PERIODIC
-        runs = periodic[:-2] & periodic[1:-1] & periodic[2:]
-        return bool(runs[:int(round(VOICING_LAG * 100))].any())
-
-    def periodic(self, start, end):
-        """Whether most 10 ms frames in [start, end] are periodic (voiced)."""
-        a = max(0, int(round(start * 100)))
-        return bool(np.mean(self.periodicity(a, max(a + 1, int(round(end * 100)))) >= PERIODIC) >= 0.5)
-
-    def quieter(self, start, end, voiced_at):
-        """How many dB the loudest of [start, end] is under the voice at ``voiced_at``."""
-        a, b, v = (max(0, int(round(t * 100))) for t in (start, end, voiced_at))
-        if b <= a:
-            return 0.0
-        return float(self.db[v:v + 20].max(initial=-120.0) - self.db[a:b].max())
-
-    def speech_start(self, t):
-        """Start (s) of the voice activity region that holds ``t``, or -inf outside every one."""
-        k = bisect.bisect_right(self.speech_starts, t) - 1
-        return self.speech[k][0] if k >= 0 and t <= self.speech[k][1] else float("-inf")
-
-    def speech_gap(self, lo, hi):
-        """(end, start) of the pause before the first voice activity region starting in (lo, hi], or None."""
-        k = bisect.bisect_right(self.speech_starts, lo)
-        if k == 0 or k == len(self.speech) or self.speech[k][0] > hi:
-            return None
-        return self.speech[k - 1][1], self.speech[k][0]
-
-    def speech_share(self, start, end):
-        """Share of [start, end] that voice activity detection called speech."""
-        if end <= start:
-            return 0.0
-        covered = sum(max(0.0, min(end, b) - max(start, a)) for a, b in self.speech)
-        return covered / (end - start)
-
-    def voiced(self, start, end):
-        """Share of the 10 ms frames in [start, end] louder than silence."""
-        frames = self.db[max(0, int(start * 100)):max(0, int(end * 100))]
-        return float(np.mean(frames > self.threshold)) if len(frames) else 0.0
