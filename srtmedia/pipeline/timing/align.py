@@ -98,11 +98,10 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
             guessed |= _fallback(timed, run_of[k], left_out or chunk, asr, sub_times)
             unaligned.append(left_out or chunk)
         report(0.1 + 0.8 * (k + 1) / len(chunks), f"Aligning chunk {k + 1}/{len(chunks)}")
+    # Only with no pause between: a chunk begun in one holds all of its first word.
+    run_on = _run_on(after, timed, energy)
     for piece, plan in zip(pieces, plans):
-        k = piece.anchors[0].sub
-        # Only with no pause between: a chunk begun in one holds all of its first word.
-        if (k in after and timed[k].start is not None
-                and energy.pause(after[k] - RUN_ON_EARLY, timed[k].start) is None):
+        if piece.anchors[0].sub in run_on:
             _after_other_speech(timed, plan[0], tokens, asr, piece.anchors[0].asr, audio,
                                 transcript.language or "en")
     gap = Gap(audio, words, cues, keys, tokens, energy, asr, asr_keys)
@@ -114,11 +113,9 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
     _realign_past(timed, set(unspoken), chunks, run_of, tokens, asr, energy, audio, cues, cue_of, matched_asr,
                   after)
     first_phones = {i: aligner.first_phone(t[0]) for i, t in enumerate(tokens) if t}
-    # Other speech runs on into these words: no silence between its end and where they were aligned.
-    run_on = {k for k, end in after.items()
-              if timed[k].start is not None and energy.pause(end - RUN_ON_EARLY, timed[k].start) is None}
     snap_to_onsets(timed, energy, {a.sub: asr[a.asr].start - sync.WHISPER_LAG for r in runs for a in r.anchors
-                                   if asr[a.asr].heard}, first_phones, guessed=guessed, run_on=run_on)
+                                   if asr[a.asr].heard}, first_phones, guessed=guessed,
+                   run_on=_run_on(after, timed, energy))
     report(1.0, "Word timings done")
     warnings = [fallback_warning(unaligned, words)] if unaligned and options.word_timing else []
     heard = [w.start is not None and i not in guessed and i not in unspoken for i, w in enumerate(timed)]
@@ -216,6 +213,13 @@ def _fallback(timed, run, chunk, asr, sub_times):
             timed[i] = TimedWord(round(t, 3), round(t + 0.2, 3), 0.1)
             guessed.add(i)
     return guessed
+
+
+def _run_on(after, timed, energy):
+    """The words other speech runs straight into: no pause between that speech's end
+    (``after``, see ``heard_before``) and where they are aligned now."""
+    return {k for k, end in after.items()
+            if timed[k].start is not None and energy.pause(end - RUN_ON_EARLY, timed[k].start) is None}
 
 
 def _without_a_cue(audio, chunk, tokens, run, asr, cue_of):
