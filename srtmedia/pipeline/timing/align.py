@@ -92,8 +92,7 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
         if times is None:
             times, left_out = _without_a_cue(audio, chunk, tokens, run_of[k], asr, cue_of)
         if times is not None:
-            store_times(timed, [[] if left_out and left_out.first <= i <= left_out.last else t
-                                for i, t in enumerate(tokens)], chunk, times)
+            store_times(timed, _tokens_without(tokens, left_out), chunk, times)
         if left_out or times is None:
             guessed |= _fallback(timed, run_of[k], left_out or chunk, asr, sub_times)
             unaligned.append(left_out or chunk)
@@ -244,16 +243,24 @@ def _without_a_cue(audio, chunk, tokens, run, asr, cue_of):
         if share >= 0.5:
             break
         out = Chunk(members[c][0], members[c][-1], chunk.start, chunk.end)
-        kept = [t for i in range(chunk.first, chunk.last + 1) if not out.first <= i <= out.last for t in tokens[i]]
-        times = shared_aligner().align(int16_samples(audio, chunk.start, chunk.end), kept, chunk.start)
+        kept = _tokens_without(tokens, out)
+        times = shared_aligner().align(int16_samples(audio, chunk.start, chunk.end), chunk_tokens(kept, chunk),
+                                       chunk.start)
         if times is None:
             continue
         trial = [TimedWord(None, None, 0.0) for _ in tokens]
-        store_times(trial, [[] if out.first <= i <= out.last else t for i, t in enumerate(tokens)], chunk, times)
+        store_times(trial, kept, chunk, times)
         off = [abs(trial[i].start - t) for i, t in heard.items() if trial[i].start is not None]
         if off and float(np.median(off)) <= LEFT_OUT_NEAR:
             return times, out
     return None, None
+
+
+def _tokens_without(tokens, left_out):
+    """``tokens`` with the words of the Chunk ``left_out`` (or none) emptied: they are not in the alignment."""
+    if left_out is None:
+        return tokens
+    return [[] if left_out.first <= i <= left_out.last else t for i, t in enumerate(tokens)]
 
 
 def _after_other_speech(timed, chunk, tokens, asr, first_heard, audio, language):
