@@ -5,9 +5,18 @@ CPU time from the kernel.  Writes ``{"result", "seconds", "stages", "cpu"}``
 where ``stages`` holds each stage's first and last progress time (seconds
 since run() was called) and ``cpu`` the CPU seconds used by then (this
 process and its waited-for children: ffmpeg, the forced alignment pool).
+
+With ``BENCH_TRANSCRIPTS=DIR`` in the environment, the transcribing
+stage's Transcript is kept in DIR and reused by the next run on the same
+files and options: work on the aligning stage can then re-run a case in
+seconds (recognition is most of a run). Never set it for figures of speed.
 """
 import argparse
+import contextlib
+import hashlib
 import json
+import os
+import pickle
 import resource
 import time
 
@@ -37,10 +46,44 @@ def main(argv=None):
         cpu.setdefault(stage, [used, used])[1] = used
 
     options = Options.from_env(**json.loads(args.options))
-    result = run(args.subtitles, args.media, options, progress=progress)
+    with _reused_transcripts(os.environ.get("BENCH_TRANSCRIPTS"), args):
+        result = run(args.subtitles, args.media, options, progress=progress)
     seconds = round(time.perf_counter() - start, 3)
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump({"result": result, "seconds": seconds, "stages": stages, "cpu": cpu}, f)
+
+
+@contextlib.contextmanager
+def _reused_transcripts(folder, args):
+    """While inside, runner.listen keeps its Transcript in ``folder`` and reuses a kept one."""
+    if not folder:
+        yield
+        return
+    from srtmedia.pipeline import runner
+
+    key = hashlib.sha256()
+    for path in (args.subtitles, args.media):
+        key.update(os.path.realpath(path).encode() + b"\0" + str(os.path.getmtime(path)).encode() + b"\0")
+    key.update(args.options.encode())
+    kept = os.path.join(folder, key.hexdigest()[:24] + ".pickle")
+    listen = runner.listen
+
+    def listen_once(*a, **kw):
+        if os.path.exists(kept):
+            with open(kept, "rb") as f:
+                return pickle.load(f)
+        transcript = listen(*a, **kw)
+        os.makedirs(folder, exist_ok=True)
+        with open(kept + ".part", "wb") as f:
+            pickle.dump(transcript, f)
+        os.replace(kept + ".part", kept)
+        return transcript
+
+    runner.listen = listen_once
+    try:
+        yield
+    finally:
+        runner.listen = listen
 
 
 if __name__ == "__main__":
