@@ -44,8 +44,8 @@ def seed_task(redis_url):
     import redis
 
     from srtmedia.config import Config
-    from srtmedia.ids import new_task_id
-    from srtmedia.store import TaskStore
+    from srtmedia.tasks.ids import new_task_id
+    from srtmedia.tasks.store import TaskStore
 
     store = TaskStore(redis.Redis.from_url(redis_url), Config.from_env(redis_url=redis_url))
     task_id = new_task_id(USER)

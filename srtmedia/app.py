@@ -4,11 +4,11 @@ from dataclasses import dataclass, fields
 from flask import Flask
 from redis import Redis
 
-from srtmedia.auth import check_mode
+from srtmedia.api.auth import check_mode
+from srtmedia.api.errors import register_error_handlers
 from srtmedia.config import Config
-from srtmedia.errors import register_error_handlers
-from srtmedia.queue import TaskQueue
-from srtmedia.store import TaskStore
+from srtmedia.tasks.queue import TaskQueue
+from srtmedia.tasks.store import TaskStore
 
 
 @dataclass(frozen=True)
@@ -41,12 +41,12 @@ def create_app(config=None, redis=None):
     redis = redis if redis is not None else Redis.from_url(settings.redis_url)
     app.extensions["srtmedia"] = Services(settings, redis, TaskStore(redis, settings), TaskQueue(redis, settings))
 
-    from srtmedia.blueprints import media, process, tasks, users, web
+    from srtmedia.api.blueprints import media, process, tasks, users, web
 
     for blueprint in (process.bp, tasks.bp, media.bp, users.bp, web.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
-    from srtmedia import ops
+    from srtmedia.api import ops
 
     ops.init_app(app)  # /healthz, /readyz, /metrics, /rq, request ids and logs
     return app

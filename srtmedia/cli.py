@@ -159,7 +159,7 @@ def serve(host, port, data_dir, workers, grace):
 @click.option("--log-level", default="INFO", show_default=True)
 def worker(name, queues, burst, log_level):
     """Run one RQ worker against REDIS_URL, sharing SRTMEDIA_DATA_DIR with the API."""
-    from srtmedia.worker import run
+    from srtmedia.tasks.worker import run
 
     run(burst=burst, name=name, which=queues, log_level=log_level)
 
@@ -185,7 +185,7 @@ _REDIS_URL = click.option("--redis-url", help="The service's Redis (serve prints
 @_REDIS_URL
 def apikey_create(user, redis_url):
     """Make a new key for USER and print it: it is shown this once, only its hash is stored."""
-    from srtmedia.auth import create_key
+    from srtmedia.api.auth import create_key
 
     try:
         click.echo(create_key(_auth_redis(redis_url), user))
@@ -198,7 +198,7 @@ def apikey_create(user, redis_url):
 @_REDIS_URL
 def apikey_revoke(key, redis_url):
     """Make KEY stop working at once."""
-    from srtmedia.auth import revoke_key
+    from srtmedia.api.auth import revoke_key
 
     if not revoke_key(_auth_redis(redis_url), key):
         _fail("no such key")

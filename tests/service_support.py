@@ -7,8 +7,8 @@ import pytest
 
 from srtmedia.app import create_app
 from srtmedia.config import Config
-from srtmedia.queue import TaskQueue
-from srtmedia.store import TaskStore
+from srtmedia.tasks.queue import TaskQueue
+from srtmedia.tasks.store import TaskStore
 
 PIPELINE = "service_pipelines:scripted"
 

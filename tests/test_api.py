@@ -11,9 +11,9 @@ from service_support import (app, client, config, redis_client, service_config, 
                              submit, task_queue, upload, wav_bytes)
 
 from srtmedia.app import create_app
-from srtmedia.ids import GLOBAL_ACTIVE_COUNT
-from srtmedia.tasks import run_task
-from srtmedia.uploads import display_name
+from srtmedia.tasks.ids import GLOBAL_ACTIVE_COUNT
+from srtmedia.tasks.job import run_task
+from srtmedia.api.uploads import display_name
 
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -51,7 +51,7 @@ def test_submit_answers_202_and_stores_the_task(client, redis_client, config):
 
 
 def task_queue_job(redis_client, config, task_id):
-    from srtmedia.queue import TaskQueue
+    from srtmedia.tasks.queue import TaskQueue
 
     return TaskQueue(redis_client, config).fetch(task_id.split(":")[1])
 

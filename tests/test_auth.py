@@ -8,7 +8,7 @@ from openapi_spec_validator import validate
 from service_support import redis_client, service_config, upload  # noqa: F401
 
 from srtmedia.app import create_app
-from srtmedia.auth import APIKEYS, create_key
+from srtmedia.api.auth import APIKEYS, create_key
 from srtmedia.cli import main
 
 SECRET = "s" * 64

@@ -7,9 +7,9 @@ import pytest
 from rq.timeouts import JobTimeoutException
 from service_support import config, redis_client, service_config, srt_bytes, store, wav_bytes  # noqa: F401
 
-from srtmedia.folders import create_task_folder
-from srtmedia.store import TaskStore
-from srtmedia.tasks import ProgressReporter, run_task
+from srtmedia.tasks.folders import create_task_folder
+from srtmedia.tasks.store import TaskStore
+from srtmedia.tasks.job import ProgressReporter, run_task
 
 
 def new_task(store, first_text="Hello there."):
@@ -167,7 +167,7 @@ def test_a_redis_outage_mid_run_loses_progress_writes_not_the_task(recorder, mon
 
     monkeypatch.setattr(store, "update", flaky(real_update))
     monkeypatch.setattr(store, "finish", flaky(real_finish))
-    monkeypatch.setattr("srtmedia.tasks.time.sleep", lambda seconds: None)
+    monkeypatch.setattr("srtmedia.tasks.job.time.sleep", lambda seconds: None)
 
     def pipeline(progress, is_cancelled):
         outage["left"] = 6  # Redis goes away mid-run: progress writes and the first finish attempts fail

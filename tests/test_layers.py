@@ -1,18 +1,18 @@
-"""Data flows one way: HTTP layer -> task layer -> pipeline; nothing imports back up."""
+"""Data flows one way: HTTP layer (srtmedia.api) -> task layer (srtmedia.tasks) -> pipeline."""
 import ast
 import pathlib
+
+from rq.utils import import_attribute
 
 import srtmedia
 
 ROOT = pathlib.Path(srtmedia.__file__).parent
-HTTP = {"app", "auth", "blueprints", "errors", "links", "openapi", "ops", "results", "schemas", "sniff",
-        "submission", "uploads"}
-TASK = {"config", "delivery", "folders", "ids", "metrics", "queue", "quotas", "reaper", "settings", "status",
-        "store", "tasks", "webhooks", "worker"}
+# What the layers share: settings objects, logging, the version.
+SHARED = {"__version__", "config", "logs", "settings"}
 
 
 def imported_modules(path):
-    """The srtmedia submodules (first name under srtmedia) that a file imports, at any depth."""
+    """The names under srtmedia (its first level) that a file imports, at any depth."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("srtmedia"):
@@ -23,17 +23,31 @@ def imported_modules(path):
     return found
 
 
+def imports_of(package):
+    """{file under the package: the srtmedia names it imports}."""
+    return {str(path.relative_to(ROOT)): imported_modules(path) for path in (ROOT / package).rglob("*.py")}
+
+
 def test_the_task_layer_imports_nothing_from_the_http_layer():
-    wrong = {name: sorted(imported_modules(ROOT / f"{name}.py") & HTTP) for name in TASK}
+    wrong = {name: sorted(found - SHARED - {"tasks", "pipeline"}) for name, found in imports_of("tasks").items()}
     assert {name: hits for name, hits in wrong.items() if hits} == {}
 
 
 def test_the_pipeline_imports_neither_the_http_nor_the_task_layer():
-    wrong = {str(path.relative_to(ROOT)): sorted(imported_modules(path) & (HTTP | TASK - {"settings"}))
-             for path in (ROOT / "pipeline").rglob("*.py")}
+    wrong = {name: sorted(found - SHARED - {"pipeline"}) for name, found in imports_of("pipeline").items()}
     assert {name: hits for name, hits in wrong.items() if hits} == {}
 
 
-def test_every_top_level_module_is_placed_in_a_layer():
-    modules = {path.stem for path in ROOT.glob("*.py")} | {"blueprints"}
-    assert modules - HTTP - TASK == {"__init__", "cli", "localredis", "logs", "serve"}
+def test_the_top_level_holds_only_the_layers_and_what_starts_them():
+    top = {path.stem for path in ROOT.glob("*.py")} | {path.name for path in ROOT.iterdir()
+                                                        if (path / "__init__.py").exists()}
+    assert top == {"__init__", "app", "cli", "serve", "localredis", "config", "settings", "logs",
+                   "api", "tasks", "pipeline"}
+
+
+def test_jobs_queued_under_the_old_module_names_still_resolve():
+    from srtmedia.tasks.delivery import deliver
+    from srtmedia.tasks.job import process_task
+
+    assert import_attribute("srtmedia.tasks.process_task") is process_task
+    assert import_attribute("srtmedia.delivery.deliver") is deliver

@@ -2,8 +2,8 @@
 from openapi_spec_validator import validate
 from service_support import app, client, config, redis_client  # noqa: F401
 
-from srtmedia.errors import Problem
-from srtmedia.openapi import api_rules
+from srtmedia.api.errors import Problem
+from srtmedia.api.openapi import api_rules
 
 
 def spec_of(client):

@@ -9,7 +9,7 @@ from srtmedia.app import create_app
 from srtmedia.config import Config
 from srtmedia.pipeline.options import Options
 from srtmedia.settings import read_env_file
-from srtmedia.webhooks import WebhookRefused, check_target, sign
+from srtmedia.tasks.webhooks import WebhookRefused, check_target, sign
 
 CONFIG_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "config")
 

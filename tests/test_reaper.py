@@ -4,9 +4,9 @@ import time
 
 from service_support import config, redis_client, service_config, store, task_queue  # noqa: F401
 
-from srtmedia.folders import create_task_folder
-from srtmedia.reaper import MAX_RECOVERIES, UNQUEUED_KEY, reap, reap_abandoned, remove_expired_files
-from srtmedia.store import TaskStore
+from srtmedia.tasks.folders import create_task_folder
+from srtmedia.tasks.reaper import MAX_RECOVERIES, UNQUEUED_KEY, reap, reap_abandoned, remove_expired_files
+from srtmedia.tasks.store import TaskStore
 
 TASK = "alice:00000000-0000-4000-8000-000000000001"
 

@@ -2,7 +2,7 @@
 import pytest
 from service_support import wav_bytes
 
-from srtmedia.sniff import estimate_duration, media_kind
+from srtmedia.api.sniff import estimate_duration, media_kind
 
 
 @pytest.mark.parametrize("head, kind", [

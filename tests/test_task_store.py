@@ -5,8 +5,8 @@ import fakeredis
 import pytest
 from service_support import config, redis_client, store  # noqa: F401
 
-from srtmedia.quotas import ServerBusy, UserLimitReached
-from srtmedia.store import TaskStore
+from srtmedia.tasks.quotas import ServerBusy, UserLimitReached
+from srtmedia.tasks.store import TaskStore
 
 
 def admit(store, user="alice", n=0):

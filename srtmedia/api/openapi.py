@@ -11,10 +11,10 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import fields
 
 from srtmedia import __version__
-from srtmedia.ids import USER_ID
+from srtmedia.api.schemas import (EXPORT_FORMATS, ProblemSchema, ResultQuerySchema, SubmitFormSchema, TaskCreatedSchema,
+                                  TaskListQuerySchema, TaskListSchema, TaskResultSchema, TaskStatusSchema)
 from srtmedia.pipeline.output.exports import CONTENT_TYPES
-from srtmedia.schemas import (EXPORT_FORMATS, ProblemSchema, ResultQuerySchema, SubmitFormSchema, TaskCreatedSchema,
-                              TaskListQuerySchema, TaskListSchema, TaskResultSchema, TaskStatusSchema)
+from srtmedia.tasks.ids import USER_ID
 
 OPENAPI_VERSION = "3.0.3"   # Swagger UI 4 renders 3.0 documents
 PROBLEM = "application/problem+json"

@@ -7,9 +7,9 @@ from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
-from srtmedia.ids import job_id_for
+from srtmedia.tasks.ids import job_id_for
 
-JOB_FUNCTION = "srtmedia.tasks.process_task"
+JOB_FUNCTION = "srtmedia.tasks.job.process_task"
 _WAITING = (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
 
 

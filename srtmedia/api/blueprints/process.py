@@ -1,12 +1,12 @@
 """POST /process/srt_media/ (queue a task) and its legacy synchronous twin."""
 from flask import Blueprint, request, url_for
 
-from srtmedia.blueprints import current_user, services
-from srtmedia.errors import Problem
-from srtmedia.results import result_response
-from srtmedia.schemas import TaskCreatedSchema
-from srtmedia.store import CANCELLED, COMPLETED
-from srtmedia.submission import Submission, wait_until_final
+from srtmedia.api.blueprints import current_user, services
+from srtmedia.api.errors import Problem
+from srtmedia.api.results import result_response
+from srtmedia.api.schemas import TaskCreatedSchema
+from srtmedia.api.submission import Submission, wait_until_final
+from srtmedia.tasks.store import CANCELLED, COMPLETED
 
 bp = Blueprint("process", __name__)
 CREATED_MESSAGE = "Task created successfully. Use the task_id to track progress."

@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 from rq import Queue, Retry
 from rq.serializers import JSONSerializer
 
-from srtmedia.status import TaskStatusSchema
+from srtmedia.tasks.status import TaskStatusSchema
 
-DELIVER_FUNCTION = "srtmedia.delivery.deliver"
+DELIVER_FUNCTION = "srtmedia.tasks.delivery.deliver"
 SECRET_PREFIX = "whsec_"
 
 

@@ -3,15 +3,15 @@ import hashlib
 import os
 import time
 
-from srtmedia.errors import Problem, server_busy, user_limit
-from srtmedia.folders import create_task_folder, remove_task_files
-from srtmedia.ids import idempotency_key, new_task_id
-from srtmedia.metrics import Metrics
-from srtmedia.quotas import ServerBusy, UserLimitReached
-from srtmedia.schemas import SubmitFormSchema, load
-from srtmedia.store import FINAL
-from srtmedia.uploads import MEDIA_FIELD, SUBTITLES_FIELD, check_media, check_subtitles, discard_body, receive
-from srtmedia.webhooks import WebhookRefused, check_target, new_state
+from srtmedia.api.errors import Problem, server_busy, user_limit
+from srtmedia.api.schemas import SubmitFormSchema, load
+from srtmedia.api.uploads import MEDIA_FIELD, SUBTITLES_FIELD, check_media, check_subtitles, discard_body, receive
+from srtmedia.tasks.folders import create_task_folder, remove_task_files
+from srtmedia.tasks.ids import idempotency_key, new_task_id
+from srtmedia.tasks.metrics import Metrics
+from srtmedia.tasks.quotas import ServerBusy, UserLimitReached
+from srtmedia.tasks.store import FINAL
+from srtmedia.tasks.webhooks import WebhookRefused, check_target, new_state
 
 
 class Submission:

@@ -3,13 +3,13 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, request
 
-from srtmedia.blueprints import owned_task, services
-from srtmedia.folders import remove_task_files
-from srtmedia.ids import job_id_for
-from srtmedia.links import media_query
-from srtmedia.results import result_response
-from srtmedia.schemas import ResultQuerySchema, TaskStatusSchema, load
-from srtmedia.store import ACTIVE, CANCELLED, FINAL
+from srtmedia.api.blueprints import owned_task, services
+from srtmedia.api.links import media_query
+from srtmedia.api.results import result_response
+from srtmedia.api.schemas import ResultQuerySchema, TaskStatusSchema, load
+from srtmedia.tasks.folders import remove_task_files
+from srtmedia.tasks.ids import job_id_for
+from srtmedia.tasks.store import ACTIVE, CANCELLED, FINAL
 
 bp = Blueprint("tasks", __name__)
 _status_schema = TaskStatusSchema()

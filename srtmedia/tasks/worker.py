@@ -10,11 +10,11 @@ from rq.serializers import JSONSerializer
 
 from srtmedia.config import Config
 from srtmedia.logs import configure_logging
-from srtmedia.queue import JOB_FUNCTION, TaskQueue
-from srtmedia.reaper import reap
-from srtmedia.store import FAILED, PENDING, PROCESSING, TaskStore
-from srtmedia.tasks import REDIS_DOWN
-from srtmedia.webhooks import webhook_queue_name
+from srtmedia.tasks.job import REDIS_DOWN
+from srtmedia.tasks.queue import JOB_FUNCTION, TaskQueue
+from srtmedia.tasks.reaper import reap
+from srtmedia.tasks.store import FAILED, PENDING, PROCESSING, TaskStore
+from srtmedia.tasks.webhooks import webhook_queue_name
 
 # --queues choices: which of the service's queues a worker takes jobs from.
 QUEUE_CHOICES = ("all", "pipeline", "webhooks")
@@ -53,7 +53,7 @@ class ServiceWorker(Worker):
 
     # While a job runs, RQ's monitor loop writes heartbeats and working time; a
     # Redis restart would end this worker there and, with it, a task the horse
-    # could finish. The horse rides out the outage (srtmedia.tasks), so must we.
+    # could finish. The horse rides out the outage (srtmedia.tasks.job), so must we.
     def maintain_heartbeats(self, job, execution):
         try:
             super().maintain_heartbeats(job, execution)

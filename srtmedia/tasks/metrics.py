@@ -13,7 +13,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from rq import Queue, Worker
 from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
-from srtmedia.ids import GLOBAL_ACTIVE_COUNT
+from srtmedia.tasks.ids import GLOBAL_ACTIVE_COUNT
 
 HASH = "metrics:counters"
 STAGE_BUCKETS = (0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, math.inf)

@@ -10,9 +10,9 @@ from rq import get_current_job
 from rq.timeouts import JobTimeoutException
 
 from srtmedia.config import Config
-from srtmedia.folders import MEDIA_NAME, SUBTITLES_NAME, task_folder, write_result
-from srtmedia.metrics import Metrics, StageClock
-from srtmedia.store import ACTIVE, CANCELLED, COMPLETED, FAILED, PENDING, PROCESSING, TaskStore
+from srtmedia.tasks.folders import MEDIA_NAME, SUBTITLES_NAME, task_folder, write_result
+from srtmedia.tasks.metrics import Metrics, StageClock
+from srtmedia.tasks.store import ACTIVE, CANCELLED, COMPLETED, FAILED, PENDING, PROCESSING, TaskStore
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The RQ job that delivers a finished task's webhook (scheduled by srtmedia.webhooks.schedule)."""
+"""The RQ job that delivers a finished task's webhook (scheduled by srtmedia.tasks.webhooks.schedule)."""
 import logging
 import time
 import urllib.error
@@ -7,8 +7,8 @@ import urllib.request
 from rq import get_current_job
 
 from srtmedia.config import Config
-from srtmedia.store import FINAL, TaskStore
-from srtmedia.webhooks import WebhookRefused, check_target, signed_request
+from srtmedia.tasks.store import FINAL, TaskStore
+from srtmedia.tasks.webhooks import WebhookRefused, check_target, signed_request
 
 log = logging.getLogger(__name__)
 

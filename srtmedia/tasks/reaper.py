@@ -15,9 +15,9 @@ from datetime import datetime
 import redis
 from rq.job import JobStatus
 
-from srtmedia.folders import remove_task_files, stored_task_ids
-from srtmedia.ids import task_key
-from srtmedia.store import FAILED, FINAL, PENDING
+from srtmedia.tasks.folders import remove_task_files, stored_task_ids
+from srtmedia.tasks.ids import task_key
+from srtmedia.tasks.store import FAILED, FINAL, PENDING
 
 log = logging.getLogger(__name__)
 LOCK_KEY = "srtmedia:reaper:lock"

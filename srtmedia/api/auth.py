@@ -13,8 +13,8 @@ import secrets
 
 import jwt
 
-from srtmedia.errors import Problem, invalid_user, missing_user
-from srtmedia.ids import USER_ID
+from srtmedia.api.errors import Problem, invalid_user, missing_user
+from srtmedia.tasks.ids import USER_ID
 
 MODES = ("header", "apikey", "jwt")
 APIKEYS = "auth:apikeys"

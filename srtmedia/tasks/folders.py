@@ -3,7 +3,7 @@ import json
 import os
 import shutil
 
-from srtmedia.ids import split_task_id
+from srtmedia.tasks.ids import split_task_id
 
 RESULT_NAME = "result.json"
 # The uploads as stored: fixed names, never the client's.

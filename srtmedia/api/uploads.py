@@ -6,9 +6,9 @@ import unicodedata
 
 from werkzeug.formparser import FormDataParser
 
-from srtmedia.errors import Problem
-from srtmedia.folders import MEDIA_NAME, SUBTITLES_NAME
-from srtmedia.sniff import HEAD_BYTES, estimate_duration, media_kind
+from srtmedia.api.errors import Problem
+from srtmedia.api.sniff import HEAD_BYTES, estimate_duration, media_kind
+from srtmedia.tasks.folders import MEDIA_NAME, SUBTITLES_NAME
 
 SUBTITLES_FIELD, MEDIA_FIELD = "srt_file", "media_file"
 # Also bounds the parser's read buffer, which takes 64 KiB chunks: keep it well above that.

@@ -1,8 +1,8 @@
 """Marshmallow schemas for every request and response body of the API."""
 from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, validate
 
-from srtmedia.errors import Problem
-from srtmedia.status import STATUSES, SUBTITLE_FORMATS, TaskStatusSchema
+from srtmedia.api.errors import Problem
+from srtmedia.tasks.status import STATUSES, SUBTITLE_FORMATS, TaskStatusSchema
 
 EXPORT_FORMATS = ("json", *SUBTITLE_FORMATS, "txt", "md")
 # "subtitles" asks for the corrected subtitles in the format that was uploaded.

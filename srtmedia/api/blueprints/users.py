@@ -1,8 +1,8 @@
 """GET /users/me/tasks: the caller's tasks, newest first."""
 from flask import Blueprint, request
 
-from srtmedia.blueprints import current_user, services
-from srtmedia.schemas import TaskListQuerySchema, TaskListSchema, load
+from srtmedia.api.blueprints import current_user, services
+from srtmedia.api.schemas import TaskListQuerySchema, TaskListSchema, load
 
 bp = Blueprint("users", __name__)
 

@@ -4,10 +4,10 @@ import os
 
 from flask import Response
 
-from srtmedia.errors import Problem
-from srtmedia.folders import SUBTITLES_NAME, result_path, task_folder
-from srtmedia.schemas import TaskResultSchema
-from srtmedia.store import COMPLETED
+from srtmedia.api.errors import Problem
+from srtmedia.api.schemas import TaskResultSchema
+from srtmedia.tasks.folders import SUBTITLES_NAME, result_path, task_folder
+from srtmedia.tasks.store import COMPLETED
 
 _SPLICE_MARK = '"__result__"'
 

@@ -8,9 +8,10 @@ from flask import Blueprint, Response, current_app, request, send_from_directory
 from rq import Worker
 from rq.serializers import JSONSerializer
 
-from srtmedia import logs, metrics
-from srtmedia.errors import Problem
-from srtmedia.webhooks import webhook_queue_name
+from srtmedia import logs
+from srtmedia.api.errors import Problem
+from srtmedia.tasks import metrics
+from srtmedia.tasks.webhooks import webhook_queue_name
 
 bp = Blueprint("ops", __name__)
 DASHBOARD_PREFIX = "/rq"

@@ -1,5 +1,5 @@
 """Concurrency slots per user and for the whole server, taken and given back atomically."""
-from srtmedia.ids import GLOBAL_ACTIVE_COUNT, active_set_key, task_key, user_index_key
+from srtmedia.tasks.ids import GLOBAL_ACTIVE_COUNT, active_set_key, task_key, user_index_key
 
 
 class UserLimitReached(Exception):

@@ -2,11 +2,11 @@
 from flask import Blueprint, current_app, render_template, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
-from srtmedia.openapi import build_spec
+from srtmedia.api.openapi import build_spec
 
-bp = Blueprint("web", __name__, static_folder="../static", static_url_path="/static",
-               template_folder="../templates")
-_SPEC_KEY = "srtmedia.openapi"
+bp = Blueprint("web", __name__, static_folder="../../static", static_url_path="/static",
+               template_folder="../../templates")
+_SPEC_KEY = "srtmedia.api.openapi"
 
 
 @bp.get("/")

@@ -1,9 +1,9 @@
 """One blueprint per resource: process (submits), tasks, users."""
 from flask import current_app, request
 
-from srtmedia.auth import authenticate
-from srtmedia.errors import Problem, access_denied, task_not_found
-from srtmedia.ids import TASK_UUID, USER_ID
+from srtmedia.api.auth import authenticate
+from srtmedia.api.errors import Problem, access_denied, task_not_found
+from srtmedia.tasks.ids import TASK_UUID, USER_ID
 
 
 def services():

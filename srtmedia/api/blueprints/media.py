@@ -3,15 +3,14 @@ import os
 
 from flask import Blueprint, request, send_file
 
-from srtmedia.blueprints import current_user, owned_task, services, task_owner
-from srtmedia.errors import Problem
-from srtmedia.folders import task_folder
-from srtmedia.links import is_valid
-from srtmedia.folders import MEDIA_NAME
+from srtmedia.api.blueprints import current_user, owned_task, services, task_owner
+from srtmedia.api.errors import Problem
+from srtmedia.api.links import is_valid
+from srtmedia.tasks.folders import MEDIA_NAME, task_folder
 
 bp = Blueprint("media", __name__)
 
-# Container names from srtmedia.sniff; the player needs a type it can decide on.
+# Container names from srtmedia.api.sniff; the player needs a type it can decide on.
 MIME_TYPES = {
     "mp4": "video/mp4", "mov": "video/quicktime", "matroska": "video/webm", "wav": "audio/wav",
     "avi": "video/x-msvideo", "ogg": "audio/ogg", "flac": "audio/flac", "mp3": "audio/mpeg",

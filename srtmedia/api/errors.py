@@ -5,7 +5,7 @@ from flask import current_app, json, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from srtmedia.ids import UnknownTaskId
+from srtmedia.tasks.ids import UnknownTaskId
 
 PROBLEM_TYPE = "application/problem+json"
 log = logging.getLogger(__name__)

@@ -3,9 +3,9 @@ import json
 import time
 from datetime import datetime, timezone
 
-from srtmedia import metrics, webhooks
-from srtmedia.ids import heartbeat_key, split_task_id, task_key, user_index_key
-from srtmedia.quotas import Quotas
+from srtmedia.tasks import metrics, webhooks
+from srtmedia.tasks.ids import heartbeat_key, split_task_id, task_key, user_index_key
+from srtmedia.tasks.quotas import Quotas
 
 PENDING, PROCESSING, COMPLETED, FAILED, CANCELLED = "pending", "processing", "completed", "failed", "cancelled"
 ACTIVE = (PENDING, PROCESSING)
