@@ -108,3 +108,30 @@ def test_words_heard_before_a_chunk_inside_a_cue_or_matched_are_not_another_line
     assert heard_before(through, 1, asr, {2, 3}, [0, 0, 0]) is None       # mid-cue: a mishearing of its own
     assert heard_before(through, 1, asr, {1, 2, 3}, [0, 1, 1]) is None    # the word before was matched
     assert heard_before(through, 0, asr, {2, 3}, [0, 1, 1]) is None       # the chunk begins with unmatched words
+
+
+def _stand_ins(energy, speech):
+    """Cue 0 (words 0-19) and cue 1 (words 20-29) of one sentence, stood in for at their mapped
+    times (0.35 s a word from 0.5 s, cue 1 from 7.7 s): no recognised word says where the pause is."""
+    energy.speech = speech
+    energy.speech_starts = [s for s, _ in speech]
+    lag = 0.1
+    times = [0.5 + 0.35 * k for k in range(20)] + [7.7 + 0.35 * k for k in range(10)]
+    ends = times[1:20] + [7.5] + times[21:] + [11.2]
+    asr = [RecognizedWord(f"w{k}", t + lag, e + lag, 0.0, source=k) for k, (t, e) in enumerate(zip(times, ends))]
+    run = Run([Anchor(k, k, t, t) for k, t in enumerate(times)], offset=0.0, ratio=1.0)
+    return plan_chunks(run, asr, energy, cue_of=[0] * 20 + [1] * 10)
+
+
+def test_stand_in_cues_are_cut_at_a_commas_pause_that_voice_activity_detection_did_not_hear():
+    # A comma between the cues: 0.18 s of silence at 7.53-7.71 s, too short for a gap in the
+    # voice activity regions. Left in one chunk, the aligner stretched cue 1's first word back over it.
+    chunks = _stand_ins(energy_with_pauses((0.2, 0.4, -60.0), (7.53, 7.71, -60.0), seconds=12.0), [(0.4, 11.3)])
+    assert [c.first for c in chunks] == [0, 20]
+    assert 7.53 <= chunks[1].start <= 7.71
+
+
+def test_stand_in_cues_are_not_cut_at_a_stops_closure():
+    # Only a stop's 60 ms closure near the mapped boundary: no pause between the cues.
+    chunks = _stand_ins(energy_with_pauses((0.2, 0.4, -60.0), (7.6, 7.66, -60.0), seconds=12.0), [(0.4, 11.3)])
+    assert [c.first for c in chunks] == [0]

@@ -28,6 +28,8 @@ from srtmedia.pipeline.text.words import normalize
 CHUNK_MIN = 6.0       # seconds: don't cut a chunk shorter than this
 CHUNK_MAX = 25.0      # seconds: forced alignment degrades on longer audio
 STAND_IN_SLACK = 0.4  # seconds around a stand-in cue boundary searched for the pause to cut at
+COMMA_PAUSE = 0.12    # seconds of silence that make a pause between cues, longer than a stop's closure
+STAND_IN_NEAR = 0.1   # seconds off a stand-in cue boundary such a silence may start or end
 LEAD_REACH = 0.25     # seconds after its cue's mapped start a chunk may begin, when it has words before its first anchor
 RUN_ON_REACH = 0.35   # seconds before the recogniser's start of a word run on from other speech that its onset is sought
 RUN_ON_EARLY = 0.15   # seconds the recogniser's end of a word may lie off the next word's onset
@@ -152,8 +154,7 @@ def plan_chunks(run, asr, energy, edges=None, cue_of=None, after=None):
     ``after``: where other speech heard just before the first word ends (``heard_before``).
     Where recognition was skipped, the anchors are stand-ins whose times the
     map estimated from their cue: a chunk is cut there only between cues
-    (``cue_of``), in a pause that voice activity detection heard near where
-    the map puts the boundary.
+    (``cue_of``), in a pause near where the map puts the boundary (``_stand_in_cut``).
     """
     anchors = run.anchors
     first, last = anchors[0], anchors[-1]
@@ -173,11 +174,9 @@ def plan_chunks(run, asr, energy, edges=None, cue_of=None, after=None):
             # ("as") is the pause before it, and cut there it is squeezed into the chunk's end.
             cut = energy.pause(max(asr[a.asr].end - 0.25, asr[a.asr].start), asr[b.asr].start + 0.05)
         elif cue_of is not None and cue_of[a.sub] != cue_of[b.sub]:
-            # Only a pause voice activity detection heard: a quiet stop inside a word is not one.
-            gap = energy.speech_gap(asr[a.asr].end - STAND_IN_SLACK, asr[b.asr].start + STAND_IN_SLACK)
-            if gap is None or gap[0] < asr[a.asr].end - STAND_IN_SLACK - sync.WHISPER_LAG:
+            cut = _stand_in_cut(energy, asr[a.asr], asr[b.asr])
+            if cut is None:
                 continue
-            cut = energy.pause(*gap) or (gap[0] + gap[1]) / 2
         else:
             continue
         if cut is None and length < CHUNK_MAX:
@@ -192,6 +191,23 @@ def plan_chunks(run, asr, energy, edges=None, cue_of=None, after=None):
     return chunks
 
 
+def _stand_in_cut(energy, a, b):
+    """Where to cut between the cues of ``a`` and ``b`` when one is a stand-in (its time the map's
+    estimate): in a pause voice activity detection heard near the mapped boundary, or in a
+    silence of a comma's length at it; else None.
+
+    Between two cues of one sentence the detector seldom hears a gap, and left
+    uncut there, forced alignment stretched the next cue's first word back over
+    the comma's pause. Only a silence at the boundary will do: a line often
+    breaks a word after a pause ("acids | and aromatic"), and cut at that pause
+    the cue's last word is squeezed into the next chunk.
+    """
+    lo, hi = a.end - STAND_IN_SLACK, b.start + STAND_IN_SLACK
+    gap = energy.speech_gap(lo, hi)
+    if gap is not None and gap[0] >= lo - sync.WHISPER_LAG:
+        return energy.pause(*gap) or (gap[0] + gap[1]) / 2
+    near = COMMA_PAUSE / 2 + STAND_IN_NEAR
+    return energy.pause(a.end - sync.WHISPER_LAG - near, b.start - sync.WHISPER_LAG + near, width=COMMA_PAUSE)
 
 
 def _fallback(timed, run, chunk, asr, sub_times):
