@@ -30,6 +30,9 @@ CHUNK_MAX = 25.0      # seconds: forced alignment degrades on longer audio
 STAND_IN_SLACK = 0.4  # seconds around a stand-in cue boundary searched for the pause to cut at
 COMMA_PAUSE = 0.12    # seconds of silence that make a pause between cues, longer than a stop's closure
 STAND_IN_NEAR = 0.1   # seconds off a stand-in cue boundary such a silence may start or end
+# Stand-in chunks are cut shorter: no recogniser's time tells the onset snap where a
+# word glued onto the last across a pause starts (onsets.snap_to_onsets), a cut there does.
+STAND_IN_MIN = 2.0
 LEAD_REACH = 0.25     # seconds after its cue's mapped start a chunk may begin, when it has words before its first anchor
 RUN_ON_REACH = 0.35   # seconds before the recogniser's start of a word run on from other speech that its onset is sought
 RUN_ON_EARLY = 0.15   # seconds the recogniser's end of a word may lie off the next word's onset
@@ -167,9 +170,10 @@ def plan_chunks(run, asr, energy, edges=None, cue_of=None, after=None):
     chunks, chunk_first = [], first_word
     for a, b in zip(anchors, anchors[1:]):
         length = asr[a.asr].end - start
-        if length < CHUNK_MIN or b.sub != a.sub + 1 or b.asr != a.asr + 1:
+        heard = asr[a.asr].heard and asr[b.asr].heard
+        if length < (CHUNK_MIN if heard else STAND_IN_MIN) or b.sub != a.sub + 1 or b.asr != a.asr + 1:
             continue
-        if asr[a.asr].heard and asr[b.asr].heard:
+        if heard:
             # Not before a's own start: 0.25 s before the end of a short word
             # ("as") is the pause before it, and cut there it is squeezed into the chunk's end.
             cut = energy.pause(max(asr[a.asr].end - 0.25, asr[a.asr].start), asr[b.asr].start + 0.05)
