@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from srtmedia.pipeline.timing.offsets import candidate_offsets, peaks
 from srtmedia.pipeline.timing.sync import RUN_TOLERANCE, Anchor, Run
 
 # Frame-rate conversions that real subtitle files suffer from, and their inverses.
@@ -30,10 +31,6 @@ CUT_COST = 4.0       # matched words a change of offset must win back
 CUE_SLACK = 0.5      # seconds a cue's words may lie outside its mapped times (hand-made cue times)
 ORDER_SLACK = 0.5    # seconds a cue may start before the end of the last matched one (overlaps)
 PAIR_TOLERANCE = 1.2  # seconds a matched word may lie from its segment's line before the fit
-OFFSET_WINDOW = 1.0  # seconds of offset agreement that count as one candidate
-WINDOW = 60.0        # seconds of subtitles per local search for candidate offsets
-PEAKS_PER_WINDOW = 3
-MAX_PAIRS_PER_WORD = 20_000  # a word this common ("the" said hundreds of times) tells no offset
 # A cut is reported where neighbouring segments' offsets differ by more than
 # this. Inside one segment, offsets fitted to a few cues scatter by a few
 # tenths of a second (hand-timed cues, words spread over a cue by letters,
@@ -44,6 +41,8 @@ MIN_CUT = 1.0
 CHANCE_WINDOW = 4.0  # seconds: about the stretch a cue's words are looked for in
 MIN_RUN_ANCHORS = 4  # fewer anchors than this in a segment: chance matches, not speech
 RARE_WEIGHT = 0.9    # a word this heavy (heard once every ~40 s or less) is rarely heard near a place by chance
+FAINT = 0.1          # a word this light (heard every ~2 s) adds next to nothing to where a line was heard
+MAX_HEARINGS = 4     # places a line is counted as heard at, at most (a line of common words is heard anywhere)
 RARE_WORDS = 3       # so many rare words of a cue heard in order near its place are no chance match
 
 
@@ -78,6 +77,27 @@ class Words:
     def cue_weight(self, cue):
         """The weight of the cue's words that the recogniser could have heard."""
         return sum(self.weight[self.sub_keys[i]] for i in self.cue_words.get(cue, ()))
+
+    def hearings(self, cue):
+        """At how many places, 2 s or more apart, half or more of the cue's weight was heard (1 at least).
+
+        Counted at ratio 1: over one cue's few seconds a frame-rate ratio
+        moves its words against each other by a tenth of a second at most.
+        """
+        if not hasattr(self, "_hearings"):
+            self._hearings = {}
+        if cue not in self._hearings:
+            half = 0.5 * self.cue_size(cue)
+            members = [i for i in self.cue_words.get(cue, ()) if self.weight[self.sub_keys[i]] >= FAINT]
+            # Unless half its weight was heard twice or more, a cue was heard at one place at most.
+            if sum(self.weight[self.sub_keys[i]] for i in members if len(self.asr_by_key[self.sub_keys[i]]) > 1) < half:
+                self._hearings[cue] = 1
+            else:
+                implied = [self.asr_array[self.sub_keys[i]] - self.sub_times[i] for i in members]
+                weights = [np.full(len(o), self.weight[self.sub_keys[i]]) for i, o in zip(members, implied)]
+                found = peaks(np.concatenate(implied), np.concatenate(weights), MAX_HEARINGS, min_votes=half)
+                self._hearings[cue] = max(1, len(found))
+        return self._hearings[cue]
 
     def cue_size(self, cue):
         """The weight of all the cue's words; a word the recogniser heard nowhere weighs fully."""
@@ -151,56 +171,6 @@ def _fit(words, ratio):
     return runs, strays, fit - CUT_COST * max(0, len(runs) - 1)
 
 
-def candidate_offsets(words, ratio):
-    """Offsets (s) many subtitle words agree on, searched in each minute of subtitles and overall."""
-    offsets, sub_times, weights = [], [], []
-    for key, subs in words.sub_by_key.items():
-        arr = words.asr_array[key]
-        if len(subs) * len(arr) > MAX_PAIRS_PER_WORD:
-            continue
-        s = np.array([words.sub_times[i] for i in subs])
-        pair = (arr[None, :] - ratio * s[:, None]).ravel()
-        offsets.append(pair)
-        sub_times.append(np.repeat(s, len(arr)))
-        weights.append(np.full(pair.size, 1.0 / len(arr)))  # each word spreads one vote over its hearings
-    if not offsets:
-        return np.array([])
-    offsets, sub_times, weights = map(np.concatenate, (offsets, sub_times, weights))
-    found = _peaks(offsets, weights, 2 * PEAKS_PER_WINDOW)
-    end = float(sub_times.max())
-    for lo in np.arange(0.0, end + WINDOW / 2, WINDOW / 2):
-        inside = (sub_times >= lo) & (sub_times < lo + WINDOW)
-        found += _peaks(offsets[inside], weights[inside], PEAKS_PER_WINDOW)
-    return np.array(sorted(_dedupe(found)))
-
-
-def _peaks(offsets, weights, count, min_votes=2.0):
-    """Up to ``count`` offsets with the most votes within OFFSET_WINDOW, at least 2 windows apart."""
-    if not len(offsets):
-        return []
-    order = np.argsort(offsets)
-    values, cumulative = offsets[order], np.concatenate([[0.0], np.cumsum(weights[order])])
-    half = OFFSET_WINDOW / 2
-    votes = (cumulative[np.searchsorted(values, values + half, "right")]
-             - cumulative[np.searchsorted(values, values - half, "left")])
-    found = []
-    for k in np.argsort(-votes, kind="stable"):
-        if votes[k] < min_votes or len(found) == count:
-            break
-        if all(abs(values[k] - f) >= 2 * OFFSET_WINDOW for f in found):
-            inside = np.abs(values - values[k]) <= half
-            found.append(float(np.median(values[inside])))
-    return found
-
-
-def _dedupe(offsets, resolution=0.2):
-    out = []
-    for o in sorted(offsets):
-        if not out or o - out[-1] > resolution:
-            out.append(o)
-    return out
-
-
 def cue_scores(words, ratio, offsets):
     """``[cue, offset]``: the weight of the cue's words heard where that offset puts the cue."""
     scores = np.zeros((len(words.cues), len(offsets)))
@@ -212,6 +182,10 @@ def cue_scores(words, ratio, offsets):
             heard = words.asr_array[words.sub_keys[i]]
             hits = np.searchsorted(heard, hi, "right") > np.searchsorted(heard, lo, "left")
             scores[c] += words.weight[words.sub_keys[i]] * hits
+        # A line said at several places (a refrain) tells no place by itself:
+        # its evidence is shared among them, so it neither pays for a cut
+        # nor fixes the order alone.
+        scores[c] /= words.hearings(c)
     return scores
 
 
