@@ -143,3 +143,18 @@ def test_where_confirmed_lines_fit_poorly_a_tried_line_may_too():
     fits.update({0: 0.8, 4: 0.8})
     gap.fits.clear()
     assert not gap._sounds_said(timed, [2, 3])
+
+
+def test_the_cues_next_to_the_side_that_sound_said_are_kept_without_an_unsaid_one_beyond():
+    cues = [Cue(k, 2.0 * k, 2.0 * k + 1.5, text) for k, text in enumerate(["one two", "three four", "five six"])]
+    words = words_from_cues(cues)
+    keys = [w.text for w in words]
+    gap = Gap(np.zeros(16000, np.float32), words, cues, keys, [[k] for k in keys], None, [], [])
+    gap._sounds_said = lambda timed, members: members[0] != 0   # cue 0 is not said
+    # Tried before the run after the cut: cues 1 and 2 lie next to it, cue 0 beyond them.
+    assert gap._said_part([], list(range(6)), inner_first=False) == [2, 3, 4, 5]
+    # Tried after the run before the cut, cue 0 is next to it: nothing is kept.
+    assert gap._said_part([], list(range(6)), inner_first=True) == []
+    # Tried alone, all or nothing.
+    assert gap._said_part([], list(range(6)), inner_first=None) == []
+    assert gap._said_part([], [2, 3, 4, 5], inner_first=None) == [2, 3, 4, 5]
