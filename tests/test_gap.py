@@ -100,3 +100,61 @@ def test_a_line_said_just_after_an_advert_is_found_at_the_end_of_its_stretch():
     assert _alike_part(heard, "birds seem to use the position of the sun".split()) is None
     alone = heard[n:]
     assert _alike_part(alone, line) == (alone[0][0], alone[-1][1])
+
+
+def _placed_over(audio, said, other):
+    """A Gap over ``audio`` with two cues, ``said`` and ``other``, each aligned over all of it."""
+    from srtmedia.pipeline.timing.forced import tokens_for
+
+    cues = [Cue(0, 0.0, 3.0, said), Cue(1, 3.0, 6.0, other)]
+    words = words_from_cues(cues)
+    keys = [w.text.lower().strip(".,;") for w in words]
+    gap = Gap(np.pad(audio, 1600), words, cues, keys, [tokens_for(k) for k in keys], None, [], [])
+    end = 0.2 + len(audio) / 16000
+    timed = [TimedWord(0.1, 0.3, 0.9) if i in (0, 9) else TimedWord(end - 0.3, end - 0.1, 0.9)
+             for i in range(len(words))]
+    return gap, timed
+
+
+def test_words_aligned_onto_other_speech_do_not_sound_said():
+    from conftest import synthesize
+
+    said = "Merchants worried that a zero could easily be changed"
+    audio = synthesize(said)
+    gap, timed = _placed_over(audio, said, "Had he married a more amiable woman")
+    assert gap._sounds_said(timed, list(range(9)))
+    # Another line's words fit this speech no better than noise: not said there.
+    assert not gap._sounds_said(timed, list(range(9, 16)))
+
+
+def test_where_confirmed_lines_fit_poorly_a_tried_line_may_too():
+    # A rough recording or another language: even the lines the recogniser
+    # confirmed fit 2.0 nats a frame worse than a phone loop, so a tried line's 2.9 is no sign it was not said.
+    cues = [Cue(k, 2.0 * k, 2.0 * k + 1.5, text) for k, text in enumerate(["one two", "three four", "five six"])]
+    words = words_from_cues(cues)
+    keys = [w.text for w in words]
+    gap = Gap(np.zeros(16000, np.float32), words, cues, keys, [[k] for k in keys], None, [], [])
+    timed = [TimedWord(2.0 * (i // 2) + 0.6 * (i % 2), 2.0 * (i // 2) + 0.6 * (i % 2) + 0.5, 0.9) for i in range(6)]
+    fits = {0: 2.0, 2: 2.9, 4: 2.0}   # by first word: cues 0 and 2 confirmed, cue 1 tried
+    gap._fit = lambda timed, members: fits[members[0]]
+    gap.heard_at = {0: 0.0, 1: 0.6, 4: 4.0, 5: 4.6}
+    assert gap._sounds_said(timed, [2, 3])
+    # Where the confirmed lines fit well, the same fit says the tried line is not there.
+    fits.update({0: 0.8, 4: 0.8})
+    gap.fits.clear()
+    assert not gap._sounds_said(timed, [2, 3])
+
+
+def test_the_cues_next_to_the_side_that_sound_said_are_kept_without_an_unsaid_one_beyond():
+    cues = [Cue(k, 2.0 * k, 2.0 * k + 1.5, text) for k, text in enumerate(["one two", "three four", "five six"])]
+    words = words_from_cues(cues)
+    keys = [w.text for w in words]
+    gap = Gap(np.zeros(16000, np.float32), words, cues, keys, [[k] for k in keys], None, [], [])
+    gap._sounds_said = lambda timed, members: members[0] != 0   # cue 0 is not said
+    # Tried before the run after the cut: cues 1 and 2 lie next to it, cue 0 beyond them.
+    assert gap._said_part([], list(range(6)), inner_first=False) == [2, 3, 4, 5]
+    # Tried after the run before the cut, cue 0 is next to it: nothing is kept.
+    assert gap._said_part([], list(range(6)), inner_first=True) == []
+    # Tried alone, all or nothing.
+    assert gap._said_part([], list(range(6)), inner_first=None) == []
+    assert gap._said_part([], [2, 3, 4, 5], inner_first=None) == [2, 3, 4, 5]

@@ -13,6 +13,7 @@ Such a word is a token ``"<language>:<word>"``, so a Spanish "once" never takes
 the English pronunciation.
 """
 import functools
+import math
 import multiprocessing
 import os
 import re
@@ -29,6 +30,9 @@ FRAME = 0.01  # PocketSphinx frame length in seconds
 MIN_FRAMES_PER_TOKEN = 3  # the shortest word has a phone or two, each at least 3 frames (HMM states)
 BEAMS = (1e-80, 1e-120, 1e-160)
 PARALLEL_AUDIO = 90.0  # seconds of audio to align above which every core aligns
+# PocketSphinx keeps acoustic scores shifted right by 10 bits (SENSCR_SHIFT):
+# scaled back, a segment's score is a log-likelihood in nats.
+SCORE_SCALE = 1024.0
 # Another language's speech fits the en-us model less well: the search needs
 # wider beams before it reaches the end (bench/wordtiming.py: 8 of 12 Russian
 # sentences failed with BEAMS alone, 1 with these).
@@ -177,6 +181,7 @@ class ForcedAligner:
 
     def __init__(self):
         self._decoders = {}
+        self._loop = None   # the phone loop ``fit`` compares with, made when first needed
         self._known = set()
         self._added = {}   # token -> phones given to every decoder, made now or later
         self.pronunciations_added = 0
@@ -234,28 +239,59 @@ class ForcedAligner:
         # cannot hold the words (and PocketSphinx fails on empty buffers).
         if len(samples) < MIN_FRAMES_PER_TOKEN * len(tokens) * FRAME * SAMPLE_RATE:
             return None
+        segments = self._aligned(samples, tokens)
+        if segments is None:
+            return None
+        return [(offset + seg.start_frame * FRAME, offset + (seg.end_frame + 1) * FRAME, seg.prob)
+                for seg in segments if _is_word(seg.word)]
+
+    def fit(self, samples, tokens):
+        """How much worse than any phones ``tokens`` explain ``samples`` (int16): nats a frame, or None.
+
+        Forced alignment puts words somewhere whether or not they were said;
+        a phone loop over the same audio finds the phones that explain it
+        best. Said there, the words come close to those phones; aligned onto
+        other words, or onto noise, they fall well short.
+        """
+        if not tokens or len(samples) < MIN_FRAMES_PER_TOKEN * len(tokens) * FRAME * SAMPLE_RATE:
+            return None
+        # The widest beams: words that fit poorly are to be scored, not refused.
+        aligned = self._aligned(samples, tokens, FOREIGN_BEAMS)
+        loop = _decoded(self._phone_loop(), np.ascontiguousarray(samples, dtype=np.int16).tobytes())
+        if not aligned or not loop:
+            return None
+        return (_log_score(loop) - _log_score(aligned)) / (len(samples) / SAMPLE_RATE / FRAME)
+
+    def _aligned(self, samples, tokens, beams=None):
+        """The decoder's segments (words and pauses) for ``tokens`` in ``samples``, or None."""
         self.ensure_words(tokens)
         audio = np.ascontiguousarray(samples, dtype=np.int16).tobytes()
         text = " ".join(tokens)
-        for beam in FOREIGN_BEAMS if any(":" in t for t in tokens) else BEAMS:
+        for beam in beams or (FOREIGN_BEAMS if any(":" in t for t in tokens) else BEAMS):
             decoder = self._decoder(beam)
             try:
                 decoder.set_align_text(text)
-                decoder.start_utt()
-                decoder.process_raw(audio, full_utt=True)
-                decoder.end_utt()
             except (RuntimeError, IndexError, ValueError):
-                # The search could not be set up or run for this chunk: the
-                # caller falls back for it, whatever the reason.
+                # The search could not be set up for this chunk: the caller
+                # falls back for it, whatever the reason.
                 _reset(decoder)
                 return None
-            if decoder.hyp() is None:
-                continue
-            times = [(offset + seg.start_frame * FRAME, offset + (seg.end_frame + 1) * FRAME, seg.prob)
-                     for seg in decoder.seg() if _is_word(seg.word)]
-            if len(times) == len(tokens):
-                return times
+            segments = _decoded(decoder, audio)
+            if segments is False:
+                return None
+            if segments and sum(_is_word(seg.word) for seg in segments) == len(tokens):
+                return segments
         return None
+
+    def _phone_loop(self):
+        """A decoder of any phones in any order (the en-us phone bigram, lightly weighted)."""
+        if self._loop is None:
+            from pocketsphinx import Decoder, get_model_path
+
+            # A light language weight: the phones that fit the sound best, not the likeliest English.
+            self._loop = Decoder(allphone=get_model_path("en-us/en-us-phone.lm.bin"), lm=None, loglevel="FATAL",
+                                 lw=2.0, beam=BEAMS[0], pbeam=BEAMS[0], bestpath=False)
+        return self._loop
 
 
 def word_times(tokens, times):
@@ -273,6 +309,24 @@ def word_times(tokens, times):
         out.append(TimedWord(round(span[0][0], 3), round(span[-1][1], 3), round(score, 3)))
         pos += len(word_tokens)
     return out
+
+
+def _decoded(decoder, audio):
+    """The segments of ``audio`` (bytes) decoded with the search set up: None when it found
+    no path, False when it failed."""
+    try:
+        decoder.start_utt()
+        decoder.process_raw(audio, full_utt=True)
+        decoder.end_utt()
+    except (RuntimeError, IndexError, ValueError):
+        _reset(decoder)
+        return False
+    return list(decoder.seg()) if decoder.hyp() is not None else None
+
+
+def _log_score(segments):
+    """The acoustic log-likelihood (nats) of decoded ``segments``, pauses included."""
+    return sum(math.log(max(seg.ascore, 1e-300)) for seg in segments) * SCORE_SCALE
 
 
 def _reset(decoder):

@@ -2,6 +2,7 @@
 import numpy as np
 
 from srtmedia.pipeline.audio.media import SAMPLE_RATE
+from srtmedia.pipeline.model import TimedWord
 from srtmedia.pipeline.timing import sync
 from srtmedia.pipeline.timing.chunks import Chunk, chunk_tokens, store_times
 from srtmedia.pipeline.timing.forced import int16_samples, shared_aligner
@@ -20,6 +21,10 @@ ALONE_GAP = 0.5       # seconds of media between a tried cue's mapped times and 
 CHANCE_MATCH_WORDS = 4  # words a cue needs for one matched word of it to be chance, not evidence it was said
 VOICED_WORD = 0.4     # share of a word's frames louder than silence under which it lies mostly on a pause
 VOICED_ALL = 0.6      # ... and of all the words tried together, under which they were not said there
+FIT_WORST = 2.4       # nats a frame by which a cue's words may fit its audio worse than any phones do (clear English)
+FIT_ABOVE = 1.2       # ... or worse than the cues nearby that the recogniser confirmed fit theirs, if that is more
+FIT_REFERENCES = 6    # confirmed cues nearest a tried cue whose median fit says how well said words fit here
+FIT_MARGIN = 0.1      # seconds of audio either side of a cue's words scored with them
 
 
 class Gap:
@@ -38,6 +43,8 @@ class Gap:
         self.cue_of = [w.cue_index for w in words]
         self.cues = cues
         self.near = None
+        self.heard_at = {}
+        self.fits = {}   # cue -> fit of a confirmed cue (see _reference_fit)
 
     def heard(self, start, end):
         """The recognised words said during that stretch of media."""
@@ -51,12 +58,8 @@ class Gap:
         Such a cue (one the media lacks, next to a line the subtitles lack) was
         aligned inside a chunk onto the other line's speech: it is not there.
         """
-        by_cue = {}
-        for i, key in enumerate(self.keys):
-            if key:
-                by_cue.setdefault(self.cue_of[i], []).append(i)
         out = []
-        for members in by_cue.values():
+        for members in self._by_cue(range(len(self.keys))):
             if any(timed[i].start is None for i in members) or not _chance_match(members, matched):
                 continue
             # A little inside its ends: a neighbour's word heard across the boundary is not this cue's.
@@ -160,8 +163,10 @@ class Gap:
             cue_end = run.media_time(self.cues[self.cue_of[gap[m - 1]]].end)
             end = min(limit_end, max(chunk.end + 0.3, cue_end + GAP_SLACK))
             end = self.energy.pause(end - 0.4, end) or end
-            if self._try(timed, Chunk(chunk.first, gap[m - 1], chunk.start, end), gap[:m], run):
-                return m, Chunk(gap[0], gap[m - 1], max(chunk.start, timed[gap[0]].start - 0.1), end)
+            kept = self._try(timed, Chunk(chunk.first, gap[m - 1], chunk.start, end), gap[:m], run, inner_first=True)
+            if kept:
+                end = end if kept == m else timed[gap[kept - 1]].end + 0.1
+                return kept, Chunk(gap[0], gap[kept - 1], max(chunk.start, timed[gap[0]].start - 0.1), end)
             start = run.media_time(self.cues[self.cue_of[gap[0]]].start) - GAP_SLACK
             alone = (self._alone(timed, run, gap[:m], start, min(limit_end, cue_end + GAP_SLACK))
                      if start > chunk.end + ALONE_GAP else None)
@@ -175,8 +180,10 @@ class Gap:
             cue_start = run.media_time(self.cues[self.cue_of[gap[-m]]].start)
             start = max(limit_start, min(chunk.start - 0.3, cue_start - GAP_SLACK))
             start = self.energy.pause(start, start + 0.4) or start
-            if self._try(timed, Chunk(gap[-m], chunk.last, start, chunk.end), gap[-m:], run):
-                return m, Chunk(gap[-m], gap[-1], start, min(chunk.end, timed[gap[-1]].end + 0.1))
+            kept = self._try(timed, Chunk(gap[-m], chunk.last, start, chunk.end), gap[-m:], run, inner_first=False)
+            if kept:
+                start = start if kept == m else timed[gap[-kept]].start - 0.1
+                return kept, Chunk(gap[-kept], gap[-1], start, min(chunk.end, timed[gap[-1]].end + 0.1))
             end = run.media_time(self.cues[self.cue_of[gap[-1]]].end) + GAP_SLACK
             alone = (self._alone(timed, run, gap[-m:], max(limit_start, cue_start - GAP_SLACK), end)
                      if end < chunk.start - ALONE_GAP else None)
@@ -224,6 +231,46 @@ class Gap:
         after = np.median([abs(trial[i].start - t) for i, t in marks.items()])
         return after <= HEARD_NEAR < before - 0.1
 
+    def _by_cue(self, indices):
+        """The words of ``indices`` that are said (not sound tags), grouped by cue, in order."""
+        groups = {}
+        for i in indices:
+            if self.keys[i]:
+                groups.setdefault(self.cue_of[i], []).append(i)
+        return list(groups.values())
+
+    def _sounds_said(self, timed, members):
+        """Whether a cue's words (``members``) explain the audio they were aligned on nearly as well as any phones.
+
+        Aligned onto a line the recogniser misheard or skipped, an unspoken
+        cue's words pass every test of voicing and length; only how poorly
+        they explain that speech tells them from the words said there. Said
+        words fit less well in a poor recording, an unusual voice or another
+        language: so do the confirmed cues nearby, which loosen the limit.
+        """
+        fit = self._fit(timed, members)
+        reference = self._reference_fit(timed, self.cue_of[members[0]])
+        return fit is not None and fit <= max(FIT_WORST, (reference or 0.0) + FIT_ABOVE)
+
+    def _fit(self, timed, members):
+        """``ForcedAligner.fit`` of the words ``members`` where ``timed`` puts them."""
+        start, end = timed[members[0]].start - FIT_MARGIN, timed[members[-1]].end + FIT_MARGIN
+        return shared_aligner().fit(int16_samples(self.audio, start, end), [t for i in members for t in self.tokens[i]])
+
+    def _reference_fit(self, timed, cue):
+        """The median fit of the confirmed cues nearest ``cue``: at least half their words matched
+        by the runs either side of the gap. None when there are none."""
+        heard_cues = {self.cue_of[i] for i in self.heard_at}
+        confirmed = [m for m in self._by_cue(i for i in range(len(self.keys)) if self.cue_of[i] in heard_cues)
+                     if 2 * sum(i in self.heard_at for i in m) >= len(m) and all(timed[i].start is not None for i in m)]
+        fits = []
+        for members in sorted(confirmed, key=lambda m: abs(self.cue_of[m[0]] - cue))[:FIT_REFERENCES]:
+            if self.cue_of[members[0]] not in self.fits:
+                self.fits[self.cue_of[members[0]]] = self._fit(timed, members)
+            fits.append(self.fits[self.cue_of[members[0]]])
+        fits = [f for f in fits if f is not None]
+        return float(np.median(fits)) if fits else None
+
     def _whole_cues(self, gap, leading):
         """Counts of words from the front (or back) of ``gap`` that make whole cues, most first."""
         counts = []
@@ -234,18 +281,24 @@ class Gap:
                 counts.append(m)
         return counts[:GAP_CUES][::-1]
 
-    def _try(self, timed, chunk, new_words, run):
-        """Align ``chunk``; keep its times only if the ``new_words`` landed on real speech.
+    def _try(self, timed, chunk, new_words, run, inner_first=None):
+        """Align ``chunk``; keep its times only if the ``new_words`` landed on real speech: how many were kept.
 
         The aligner will squeeze unspoken words into a pause, or onto music,
         rather than fail, so a word must last a plausible time, cover mostly
         voiced frames, and lie where voice activity detection heard speech
-        that the recogniser did not hear as other words.
+        that the recogniser did not hear as other words, and the words must
+        sound like that speech. ``inner_first``: whether the cues nearest the
+        side's words come first in ``new_words`` (None: all or none are kept).
+        The cues nearest the side that sound said are kept without the rest,
+        and so are the side's words moved to where they were said, even with
+        no new cue: aligned together, an unsaid cue held the other speech
+        beyond them, which alone they would be stretched onto.
         """
         times = shared_aligner().align(int16_samples(self.audio, chunk.start, chunk.end),
                                        chunk_tokens(self.tokens, chunk), chunk.start)
         if times is None:
-            return False
+            return 0
         trial = list(timed)
         store_times(trial, self.tokens, chunk, times)
         # Words already placed must stay put (give or take a few frames of
@@ -254,21 +307,40 @@ class Gap:
         moved = [i for i in range(chunk.first, chunk.last + 1) if i not in new_words
                  and timed[i].start is not None and abs(trial[i].start - timed[i].start) > 0.1]
         if moved and not self._moved_to_place(timed, trial, moved, run):
-            return False
+            return 0
         placed = [trial[i] for i in new_words]
         if any(w.start is None for w in placed) or not _plausible_lengths([w.end - w.start for w in placed]):
-            return False
+            return 0
         if self.near is not None and abs(
                 placed[0].start - run.media_time(self.cues[self.cue_of[new_words[0]]].start)) > self.near:
-            return False
+            return 0
         voiced = [self.energy.voiced(w.start, w.end) for w in placed]
         if (not _voiced_enough(voiced, [w.end - w.start for w in placed])
                 or any(self.energy.speech_share(w.start, w.end) < 0.5 for w in placed)):
-            return False
+            return 0
         if sync.contradicts([self.keys[i] for i in new_words], self.heard(placed[0].start, placed[-1].end)):
-            return False
+            return 0
+        kept = self._said_part(trial, new_words, inner_first)
+        if not kept and not moved:
+            return 0
+        for i in set(new_words) - set(kept):
+            trial[i] = TimedWord(None, None, 0.0)
         timed[:] = trial
-        return True
+        return len(kept)
+
+    def _said_part(self, timed, new_words, inner_first):
+        """The words of the cues of ``new_words`` that sound said, from the inner end up to the first that does not."""
+        cues = self._by_cue(new_words)
+        if inner_first is False:
+            cues = cues[::-1]
+        said = []
+        for members in cues:
+            if not self._sounds_said(timed, members):
+                break
+            said.append(members)
+        if inner_first is None and len(said) < len(cues):
+            return []
+        return sorted(i for members in said for i in members)
 
 
 def _chance_match(members, matched):
