@@ -28,6 +28,9 @@ LEAD_VOICED = 0.05    # seconds of sound before voicing a voiced first phone exp
 LEADS = {"S": 0.2, "SH": 0.2, "F": 0.2, "TH": 0.2, "CH": 0.15, "HH": 0.1, "P": 0.1, "T": 0.1, "K": 0.1}
 VAD_PAD = 0.06        # seconds voice activity regions reach past the voice (speech.py: speech_pad_ms)
 VAD_EARLY = 0.15      # seconds a word may start before voice activity detection's region does
+GLUED_PAUSE = 0.1     # seconds of a pause's floor at a glued word's start that are no closure in running speech
+PAUSE_DEPTH = 20.0    # dB the voice after such a pause rises over its floor
+TAIL_RISE = 1.0       # dB the tail of the previous word a glued word opens on may swell by (its last vowel)
 
 
 def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15, guessed=frozenset(),
@@ -90,10 +93,39 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15, 
                 # cue's times put it (a sentence's last word in the pause its cue runs on into),
                 # and moved onto the next sound it would push that sound's own word late.
                 _move_out_of_silence(timed, k, energy)
+        elif lead <= LEAD_VOICED and k not in run_on:
+            onset = _past_tail(energy, word, lead)
+            if onset is not None:
+                timed[k] = TimedWord(round(onset, 3), word.end, word.confidence)
         onset = _past_note(energy, timed[k].start, timed[k], lead)
         if onset != timed[k].start:
             timed[k] = TimedWord(round(onset, 3), timed[k].end, timed[k].confidence)
         previous_end = timed[k].end
+
+
+def _past_tail(energy, word, lead):
+    """Where a word glued onto the previous word's end starts when it opens on that word's tail and a pause, or None.
+
+    With no room for a short pause (a comma's), the aligner runs the next
+    word from where the previous one stops, over the pause: its start then
+    lies on the tail of the previous word's sound (no louder than its end,
+    under a syllable long), then GLUED_PAUSE or more at the floor of the
+    pauses around (silence, or a bed), and the voice rises PAUSE_DEPTH dB
+    out of it. A voiced first phone cannot be that floor; an unvoiced one
+    (a quiet f or th under a bed) can, so those words are left as aligned.
+    """
+    found = energy.speech_onset(word.start, word.end, lead)
+    trough = energy.trough(word.start, found[0]) if found is not None else None
+    if trough is None:
+        return None
+    first, last, floor = trough
+    length = round(last - first, 2)
+    if (first - word.start > SYLLABLE or length < GLUED_PAUSE
+            or not energy.pause_level(floor, first)
+            or energy.loudest(word.start, first) > energy.loudest(word.start - PAUSE, word.start) + TAIL_RISE
+            or energy.loudest(found[1], found[1] + 0.2) - floor < PAUSE_DEPTH):
+        return None
+    return found[0]
 
 
 def _past_note(energy, start, word, lead):
