@@ -271,3 +271,18 @@ def test_a_glued_word_opening_on_a_closure_or_a_quiet_syllable_stays(closure, qu
     energy = Energy(audio, speech=[(0.44, 1.2)])
     snap_to_onsets(timed, energy, first_phones={0: "M", 1: "AH"})
     assert timed[1].start == glued, timed[1]
+
+
+def test_a_note_running_into_the_hiss_of_an_unvoiced_first_phone_is_not_its_start():
+    rng = np.random.default_rng(1)
+    hiss = (0.05 * rng.standard_normal(int(0.08 * SAMPLE_RATE))).astype(np.float32)
+    t = np.arange(int(0.2 * SAMPLE_RATE)) / SAMPLE_RATE
+    vowel = (0.3 * np.sin(2 * np.pi * 140 * t)).astype(np.float32)
+    # A bed's note 20 dB under the voice, then with no dip the s of "so":
+    # note and hiss together are no longer than an s may lead its voice.
+    audio = np.concatenate([_seconds(1.0), _hum(0.08, level=0.03), hiss, vowel, _seconds(0.5)])
+    said = 1.08
+    timed = [TimedWord(said, said + 0.3, 0.9)]
+    energy = Energy(audio, speech=[(0.95, 1.5)])
+    snap_to_onsets(timed, energy, first_phones={0: "S"})
+    assert abs(timed[0].start - said) <= 0.03, timed[0]

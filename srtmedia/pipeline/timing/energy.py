@@ -144,6 +144,21 @@ class Energy:
         runs = periodic[:-2] & periodic[1:-1] & periodic[2:]
         return bool(runs[:int(round(VOICING_LAG * 100))].any())
 
+    def unvoiced_after_voice(self, start, end):
+        """Start (s) of the first 3 aperiodic frames over silence in [start, end) after a sound voiced from ``start``, or None.
+
+        Voiced from its start: 3 periodic frames beginning within VOICING_LAG of it.
+        """
+        a, b = max(0, int(round(start * 100))), min(len(self.db), int(round(end * 100)))
+        if b - a < 6:
+            return None
+        periodic = self.periodicity(a, b) >= PERIODIC
+        if not (periodic[:-2] & periodic[1:-1] & periodic[2:])[:int(round(VOICING_LAG * 100))].any():
+            return None
+        hiss = ~periodic & (self.db[a:b] >= self.threshold)
+        runs = np.flatnonzero(hiss[:-2] & hiss[1:-1] & hiss[2:])
+        return (a + runs[0]) / 100 if len(runs) else None
+
     def periodic(self, start, end):
         """Whether most 10 ms frames in [start, end] are periodic (voiced)."""
         a = max(0, int(round(start * 100)))

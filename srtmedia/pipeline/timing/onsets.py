@@ -235,6 +235,11 @@ def _own_onset(energy, onset, word, lead, said_at=None):
         # unvoiced first phone (a hiss, a burst) cannot be that sound, which is
         # a note of a bed or another's word however loud it is.
         return found[0]
+    hiss = energy.unvoiced_after_voice(onset, found[1]) if found and lead > LEAD_VOICED else None
+    if hiss is not None and found[1] - hiss <= lead + VOICING_LAG:
+        # A voiced sound running into a hiss or a burst that leads into the
+        # voice: an unvoiced first phone is the hiss, the sound before it a note.
+        return hiss
     quiet = energy.last_silence(onset, word.start)
     again = energy.onset(quiet, word.end) if quiet is not None else None
     # A sound as loud as the voice after the silence is the word's own: a vowel
