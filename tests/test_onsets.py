@@ -286,3 +286,17 @@ def test_a_note_running_into_the_hiss_of_an_unvoiced_first_phone_is_not_its_star
     energy = Energy(audio, speech=[(0.95, 1.5)])
     snap_to_onsets(timed, energy, first_phones={0: "S"})
     assert abs(timed[0].start - said) <= 0.03, timed[0]
+
+
+def test_a_word_glued_onto_a_breath_in_the_pause_moves_to_the_voice_after_it():
+    t = np.arange(int(0.2 * SAMPLE_RATE)) / SAMPLE_RATE
+    vowel = (0.3 * np.sin(2 * np.pi * 140 * t)).astype(np.float32)
+    # A breath straight after the previous word, 20 dB under the voice, then silence.
+    breath = (0.02 * np.random.default_rng(2).standard_normal(int(0.09 * SAMPLE_RATE))).astype(np.float32)
+    audio = np.concatenate([_seconds(0.5), vowel, breath, _seconds(0.17), vowel, vowel, _seconds(0.5)])
+    said = 0.96
+    # The aligner put "and" on the breath and the next word over the rest of the pause.
+    timed = [TimedWord(0.5, 0.7, 0.9), TimedWord(0.7, 0.79, 0.9), TimedWord(0.79, said + 0.3, 0.9)]
+    energy = Energy(audio, speech=[(0.44, said + 0.46)])
+    snap_to_onsets(timed, energy, first_phones={0: "M", 1: "AH", 2: "M"})
+    assert abs(timed[1].start - said) <= 0.03 and timed[2].start >= timed[1].end, timed

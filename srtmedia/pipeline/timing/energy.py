@@ -159,6 +159,12 @@ class Energy:
         runs = np.flatnonzero(hiss[:-2] & hiss[1:-1] & hiss[2:])
         return (a + runs[0]) / 100 if len(runs) else None
 
+    def has_voice(self, start, end):
+        """Whether [start, end) holds 3 periodic frames in a row louder than silence (a breath, a click: none)."""
+        a, b = max(0, int(round(start * 100))), min(len(self.db), int(round(end * 100)))
+        voiced = (self.periodicity(a, b) >= PERIODIC) & (self.db[a:b] >= self.threshold) if b > a else np.zeros(0, bool)
+        return bool((voiced[:-2] & voiced[1:-1] & voiced[2:]).any())
+
     def periodic(self, start, end):
         """Whether most 10 ms frames in [start, end] are periodic (voiced)."""
         a = max(0, int(round(start * 100)))

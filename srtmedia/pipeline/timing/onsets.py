@@ -97,6 +97,8 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15, 
             onset = _past_tail(energy, word, lead)
             if onset is not None:
                 timed[k] = TimedWord(round(onset, 3), word.end, word.confidence)
+            elif (pause := _pause_after_unvoiced(energy, word, lead)) is not None:
+                _move_out_of_silence(timed, k, energy, since=pause)
         onset = _past_note(energy, timed[k].start, timed[k], lead)
         if onset != timed[k].start:
             timed[k] = TimedWord(round(onset, 3), timed[k].end, timed[k].confidence)
@@ -126,6 +128,25 @@ def _past_tail(energy, word, lead):
             or energy.loudest(found[1], found[1] + 0.2) - floor < PAUSE_DEPTH):
         return None
     return found[0]
+
+
+def _pause_after_unvoiced(energy, word, lead):
+    """Where the pause starts after a glued word with a voiced first phone but no voice, then voice: or None.
+
+    The aligner may run a short word ("and") from the previous word's end
+    onto a breath or a click in the pause, and the next word over the
+    rest of the pause onto its voice. A word with no voiced frame whose
+    first phone is voiced, on sound VOICE_SPAN dB under the voice after
+    the pause (GLUED_PAUSE or more at the pauses' floor) that follows, was
+    not said there: it belongs after that pause.
+    """
+    if energy.has_voice(word.start, word.end):
+        return None
+    voice = energy.speech_onset(word.end, word.end + 2 * GLUED_PAUSE + SYLLABLE, lead)
+    trough = energy.trough(word.start, voice[0]) if voice is not None else None
+    if trough is None or energy.quieter(word.start, trough[0], voice[1]) < VOICE_SPAN or round(trough[1] - trough[0], 2) < GLUED_PAUSE or not energy.pause_level(trough[2], trough[0]):
+        return None
+    return trough[0]
 
 
 def _past_note(energy, start, word, lead):
