@@ -300,3 +300,18 @@ def test_a_word_glued_onto_a_breath_in_the_pause_moves_to_the_voice_after_it():
     energy = Energy(audio, speech=[(0.44, said + 0.46)])
     snap_to_onsets(timed, energy, first_phones={0: "M", 1: "AH", 2: "M"})
     assert abs(timed[1].start - said) <= 0.03 and timed[2].start >= timed[1].end, timed
+
+
+def test_an_unvoiced_first_phone_begun_on_a_bed_notes_tail_starts_at_its_hiss():
+    hiss = (0.05 * np.random.default_rng(3).standard_normal(int(0.08 * SAMPLE_RATE))).astype(np.float32)
+    t = np.arange(int(0.2 * SAMPLE_RATE)) / SAMPLE_RATE
+    vowel = (0.3 * np.sin(2 * np.pi * 140 * t)).astype(np.float32)
+    # A bed over the silence level, a louder note of it, then with no dip the s of "so".
+    audio = np.concatenate([_seconds(1.0), _hum(0.5, level=0.015), _hum(0.1, level=0.06), hiss, vowel,
+                            _seconds(0.5)])
+    said = 1.6
+    # The aligner began the s on the note's last 20 ms.
+    timed = [TimedWord(said - 0.02, said + 0.25, 0.9)]
+    energy = Energy(audio, speech=[(1.45, 2.0)])
+    snap_to_onsets(timed, energy, first_phones={0: "S"})
+    assert abs(timed[0].start - said) <= 0.03, timed[0]

@@ -157,7 +157,7 @@ class Energy:
             return None
         hiss = ~periodic & (self.db[a:b] >= self.threshold)
         runs = np.flatnonzero(hiss[:-2] & hiss[1:-1] & hiss[2:])
-        return (a + runs[0]) / 100 if len(runs) else None
+        return float(a + runs[0]) / 100 if len(runs) else None
 
     def has_voice(self, start, end):
         """Whether [start, end) holds 3 periodic frames in a row louder than silence (a breath, a click: none)."""

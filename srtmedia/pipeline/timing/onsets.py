@@ -256,10 +256,8 @@ def _own_onset(energy, onset, word, lead, said_at=None):
         # unvoiced first phone (a hiss, a burst) cannot be that sound, which is
         # a note of a bed or another's word however loud it is.
         return found[0]
-    hiss = energy.unvoiced_after_voice(onset, found[1]) if found and lead > LEAD_VOICED else None
-    if hiss is not None and found[1] - hiss <= lead + VOICING_LAG:
-        # A voiced sound running into a hiss or a burst that leads into the
-        # voice: an unvoiced first phone is the hiss, the sound before it a note.
+    hiss = _hiss_after_note(energy, onset, found[1], lead) if found else None
+    if hiss is not None:
         return hiss
     quiet = energy.last_silence(onset, word.start)
     again = energy.onset(quiet, word.end) if quiet is not None else None
@@ -274,6 +272,16 @@ def _own_onset(energy, onset, word, lead, said_at=None):
     return onset
 
 
+def _hiss_after_note(energy, onset, voiced_at, lead):
+    """Where an unvoiced first phone begins when the sound from ``onset`` opens voiced, or None.
+
+    A voiced sound (a bed's note) running with no dip into a hiss or a
+    burst that leads into the voice at ``voiced_at``: the phone is the hiss.
+    """
+    hiss = energy.unvoiced_after_voice(onset, voiced_at) if lead > LEAD_VOICED else None
+    return hiss if hiss is not None and voiced_at - hiss <= lead + VOICING_LAG else None
+
+
 def _start_over_sound(energy, lo, word, lead):
     """A word start where no silence precedes it (a music bed, noise): by its voice, or None."""
     found = energy.speech_onset(lo, word.end, lead)
@@ -284,12 +292,18 @@ def _start_over_sound(energy, lo, word, lead):
         # A start the first phone explains. Sound can hide a quiet first
         # phone (an f, an h) from energy, not from the aligner, which heard it.
         return None
+    if word.start > voiced_at and lead > LEAD_VOICED:
+        hiss = energy.unvoiced_after_voice(onset, word.start + LEAD_VOICED + VOICING_LAG)
+        if hiss is not None and abs(hiss - word.start) <= LEAD_VOICED:
+            # The aligner began an unvoiced first phone at a hiss after this
+            # voice, not past a phone it lost: the voice is a bed's note.
+            return hiss
     if (word.start > voiced_at or word.start < lo or energy.dips(word.start, onset)
             or energy.quieter(word.start, word.start + PAUSE, voiced_at) >= VOICE_SPAN):
         # The aligner lost the first phone, or began before the speech, or on
         # sound that a dip separates from the voice (the bed, a breath), or on
         # the floor of a pause a bed fills, far under the voice.
-        return onset
+        return _hiss_after_note(energy, onset, voiced_at, lead) or onset
     return None
 
 
