@@ -19,7 +19,7 @@ VOICE_SPAN = 15.0     # dB under the loudest of the word a voiced frame of it ma
 VOICED_RISE = 10.0    # dB over that floor a voiced frame must be (a murmur under it is the bed)
 BREATH_SPAN = 10.0    # dB under the voice a sound that silence parts from it may be, to be taken for another's
 TROUGH = 10.0         # dB over its floor that a pause's sound stays (a tail dies away, a bed swells)
-PAUSE_LEVEL = 4.0     # dB over the quietest sound around (silence, or a bed) that the floor of a pause lies within
+PAUSE_LEVEL = 6.0     # dB over the quietest sound around (silence, or a bed) that the floor of a pause lies within
 AROUND = 3.0          # seconds either side whose quietest sound (5th percentile) is the level of a pause there
 
 
