@@ -239,3 +239,79 @@ def test_a_bed_note_at_the_voices_pitch_after_a_pause_is_not_the_start_of_the_wo
     energy = Energy(audio, speech=[(0.44, end + 0.06), (said - 0.06, said + len(word) / SAMPLE_RATE + 0.06)])
     snap_to_onsets(timed, energy, heard_at={1: said + 0.02}, first_phones={1: "DH"})
     assert abs(timed[1].start - said) <= 0.07, (timed[1], said)
+
+
+@pytest.mark.parametrize("bed", [0.0, 0.004])
+def test_a_word_glued_onto_the_previous_ones_tail_starts_after_the_comma_pause(bed):
+    before, after = synthesize("as large as Africa,"), synthesize("when in reality")
+    end_of_before = 0.5 + len(before) / SAMPLE_RATE
+    said = end_of_before + 0.15
+    voice = np.concatenate([_seconds(0.5), before, _seconds(0.15), after, _seconds(0.5)])
+    audio = voice + _hum(len(voice) / SAMPLE_RATE, level=bed)
+    # The aligner gave the pause no room: "when" runs from a little before
+    # the end of "Africa," over the pause.
+    glued = end_of_before - 0.04
+    timed = [TimedWord(end_of_before - 0.5, glued, 0.9), TimedWord(glued, said + 0.15, 0.9)]
+    energy = Energy(audio, speech=[(0.45, said + len(after) / SAMPLE_RATE + 0.06)])
+    snap_to_onsets(timed, energy, first_phones={0: "AE", 1: "W"})
+    assert abs(timed[1].start - said) <= 0.03, (timed[1], said)
+
+
+@pytest.mark.parametrize("closure, quiet", [(0.06, 0.0), (0.0, 0.03)])
+def test_a_glued_word_opening_on_a_closure_or_a_quiet_syllable_stays(closure, quiet):
+    t = np.arange(int(0.15 * SAMPLE_RATE)) / SAMPLE_RATE
+    loud = (0.3 * np.sin(2 * np.pi * 140 * t)).astype(np.float32)
+    # A stop's closure, or a quiet first syllable 20 dB under the voice but
+    # far over the pauses' silence: the word's own, not a pause.
+    opening = np.concatenate([_seconds(closure), (quiet * np.sin(2 * np.pi * 140 * t[:1920])).astype(np.float32)]) if quiet else _seconds(closure)
+    audio = np.concatenate([_seconds(0.5), loud, opening, loud, _seconds(0.5)])
+    # The aligner began the word on the previous one's last 30 ms.
+    glued = 0.62
+    timed = [TimedWord(0.5, glued, 0.9), TimedWord(glued, 0.65 + len(opening) / SAMPLE_RATE + 0.15, 0.9)]
+    energy = Energy(audio, speech=[(0.44, 1.2)])
+    snap_to_onsets(timed, energy, first_phones={0: "M", 1: "AH"})
+    assert timed[1].start == glued, timed[1]
+
+
+def test_a_note_running_into_the_hiss_of_an_unvoiced_first_phone_is_not_its_start():
+    rng = np.random.default_rng(1)
+    hiss = (0.05 * rng.standard_normal(int(0.08 * SAMPLE_RATE))).astype(np.float32)
+    t = np.arange(int(0.2 * SAMPLE_RATE)) / SAMPLE_RATE
+    vowel = (0.3 * np.sin(2 * np.pi * 140 * t)).astype(np.float32)
+    # A bed's note 20 dB under the voice, then with no dip the s of "so":
+    # note and hiss together are no longer than an s may lead its voice.
+    audio = np.concatenate([_seconds(1.0), _hum(0.08, level=0.03), hiss, vowel, _seconds(0.5)])
+    said = 1.08
+    timed = [TimedWord(said, said + 0.3, 0.9)]
+    energy = Energy(audio, speech=[(0.95, 1.5)])
+    snap_to_onsets(timed, energy, first_phones={0: "S"})
+    assert abs(timed[0].start - said) <= 0.03, timed[0]
+
+
+def test_a_word_glued_onto_a_breath_in_the_pause_moves_to_the_voice_after_it():
+    t = np.arange(int(0.2 * SAMPLE_RATE)) / SAMPLE_RATE
+    vowel = (0.3 * np.sin(2 * np.pi * 140 * t)).astype(np.float32)
+    # A breath straight after the previous word, 20 dB under the voice, then silence.
+    breath = (0.02 * np.random.default_rng(2).standard_normal(int(0.09 * SAMPLE_RATE))).astype(np.float32)
+    audio = np.concatenate([_seconds(0.5), vowel, breath, _seconds(0.17), vowel, vowel, _seconds(0.5)])
+    said = 0.96
+    # The aligner put "and" on the breath and the next word over the rest of the pause.
+    timed = [TimedWord(0.5, 0.7, 0.9), TimedWord(0.7, 0.79, 0.9), TimedWord(0.79, said + 0.3, 0.9)]
+    energy = Energy(audio, speech=[(0.44, said + 0.46)])
+    snap_to_onsets(timed, energy, first_phones={0: "M", 1: "AH", 2: "M"})
+    assert abs(timed[1].start - said) <= 0.03 and timed[2].start >= timed[1].end, timed
+
+
+def test_an_unvoiced_first_phone_begun_on_a_bed_notes_tail_starts_at_its_hiss():
+    hiss = (0.05 * np.random.default_rng(3).standard_normal(int(0.08 * SAMPLE_RATE))).astype(np.float32)
+    t = np.arange(int(0.2 * SAMPLE_RATE)) / SAMPLE_RATE
+    vowel = (0.3 * np.sin(2 * np.pi * 140 * t)).astype(np.float32)
+    # A bed over the silence level, a louder note of it, then with no dip the s of "so".
+    audio = np.concatenate([_seconds(1.0), _hum(0.5, level=0.015), _hum(0.1, level=0.06), hiss, vowel,
+                            _seconds(0.5)])
+    said = 1.6
+    # The aligner began the s on the note's last 20 ms.
+    timed = [TimedWord(said - 0.02, said + 0.25, 0.9)]
+    energy = Energy(audio, speech=[(1.45, 2.0)])
+    snap_to_onsets(timed, energy, first_phones={0: "S"})
+    assert abs(timed[0].start - said) <= 0.03, timed[0]

@@ -18,6 +18,9 @@ SPAN = 25.0            # dB under the loudest of the word's first 200 ms where i
 VOICE_SPAN = 15.0     # dB under the loudest of the word a voiced frame of it may be
 VOICED_RISE = 10.0    # dB over that floor a voiced frame must be (a murmur under it is the bed)
 BREATH_SPAN = 10.0    # dB under the voice a sound that silence parts from it may be, to be taken for another's
+TROUGH = 10.0         # dB over its floor that a pause's sound stays (a tail dies away, a bed swells)
+PAUSE_LEVEL = 6.0     # dB over the quietest sound around (silence, or a bed) that the floor of a pause lies within
+AROUND = 3.0          # seconds either side whose quietest sound (5th percentile) is the level of a pause there
 
 
 class Energy:
@@ -141,6 +144,27 @@ class Energy:
         runs = periodic[:-2] & periodic[1:-1] & periodic[2:]
         return bool(runs[:int(round(VOICING_LAG * 100))].any())
 
+    def unvoiced_after_voice(self, start, end):
+        """Start (s) of the first 3 aperiodic frames over silence in [start, end) after a sound voiced from ``start``, or None.
+
+        Voiced from its start: 3 periodic frames beginning within VOICING_LAG of it.
+        """
+        a, b = max(0, int(round(start * 100))), min(len(self.db), int(round(end * 100)))
+        if b - a < 6:
+            return None
+        periodic = self.periodicity(a, b) >= PERIODIC
+        if not (periodic[:-2] & periodic[1:-1] & periodic[2:])[:int(round(VOICING_LAG * 100))].any():
+            return None
+        hiss = ~periodic & (self.db[a:b] >= self.threshold)
+        runs = np.flatnonzero(hiss[:-2] & hiss[1:-1] & hiss[2:])
+        return float(a + runs[0]) / 100 if len(runs) else None
+
+    def has_voice(self, start, end):
+        """Whether [start, end) holds 3 periodic frames in a row louder than silence (a breath, a click: none)."""
+        a, b = max(0, int(round(start * 100))), min(len(self.db), int(round(end * 100)))
+        voiced = (self.periodicity(a, b) >= PERIODIC) & (self.db[a:b] >= self.threshold) if b > a else np.zeros(0, bool)
+        return bool((voiced[:-2] & voiced[1:-1] & voiced[2:]).any())
+
     def periodic(self, start, end):
         """Whether most 10 ms frames in [start, end] are periodic (voiced)."""
         a = max(0, int(round(start * 100)))
@@ -152,6 +176,30 @@ class Energy:
         if b <= a:
             return 0.0
         return float(self.db[v:v + 20].max(initial=-120.0) - self.db[a:b].max())
+
+    def loudest(self, start, end):
+        """The loudest 10 ms frame (dB) in [start, end); -120 where that holds none."""
+        a, b = max(0, int(round(start * 100))), max(0, int(round(end * 100)))
+        return float(self.db[a:b].max(initial=-120.0))
+
+    def trough(self, start, end):
+        """(start, end s, floor dB) of the run of frames within TROUGH dB of the quietest in [start, end], or None."""
+        a, b = max(0, int(round(start * 100))), min(len(self.db), int(round(end * 100)))
+        if b <= a:
+            return None
+        db = self.db[a:b]
+        k = int(np.argmin(db))
+        # The run around the quietest frame: a hiss between two low runs is not the pause.
+        high = np.flatnonzero(db > db[k] + TROUGH)
+        first, last = high[high < k].max(initial=-1) + 1, high[high > k].min(initial=len(db))
+        return (a + first) / 100, (a + last) / 100, float(db[k])
+
+    def pause_level(self, floor, t):
+        """Whether ``floor`` (dB) is a pause's around ``t``: within PAUSE_LEVEL dB of the quietest sound
+        AROUND it (silence, or a music bed), not a quiet phone's over the pauses' floor."""
+        a = int(round(t * 100))
+        around = self.db[max(0, a - int(AROUND * 100)):a + int(AROUND * 100)]
+        return len(around) > 0 and floor <= np.percentile(around, 5) + PAUSE_LEVEL
 
     def speech_start(self, t):
         """Start (s) of the voice activity region that holds ``t``, or -inf outside every one."""

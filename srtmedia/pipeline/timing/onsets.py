@@ -28,6 +28,9 @@ LEAD_VOICED = 0.05    # seconds of sound before voicing a voiced first phone exp
 LEADS = {"S": 0.2, "SH": 0.2, "F": 0.2, "TH": 0.2, "CH": 0.15, "HH": 0.1, "P": 0.1, "T": 0.1, "K": 0.1}
 VAD_PAD = 0.06        # seconds voice activity regions reach past the voice (speech.py: speech_pad_ms)
 VAD_EARLY = 0.15      # seconds a word may start before voice activity detection's region does
+GLUED_PAUSE = 0.1     # seconds of a pause's floor at a glued word's start that are no closure in running speech
+PAUSE_DEPTH = 20.0    # dB the voice after such a pause rises over its floor
+TAIL_RISE = 1.0       # dB the tail of the previous word a glued word opens on may swell by (its last vowel)
 
 
 def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15, guessed=frozenset(),
@@ -90,10 +93,60 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15, 
                 # cue's times put it (a sentence's last word in the pause its cue runs on into),
                 # and moved onto the next sound it would push that sound's own word late.
                 _move_out_of_silence(timed, k, energy)
+        elif lead <= LEAD_VOICED and k not in run_on:
+            onset = _past_tail(energy, word, lead)
+            if onset is not None:
+                timed[k] = TimedWord(round(onset, 3), word.end, word.confidence)
+            elif (pause := _pause_after_unvoiced(energy, word, lead)) is not None:
+                _move_out_of_silence(timed, k, energy, since=pause)
         onset = _past_note(energy, timed[k].start, timed[k], lead)
         if onset != timed[k].start:
             timed[k] = TimedWord(round(onset, 3), timed[k].end, timed[k].confidence)
         previous_end = timed[k].end
+
+
+def _past_tail(energy, word, lead):
+    """Where a word glued onto the previous word's end starts when it opens on that word's tail and a pause, or None.
+
+    With no room for a short pause (a comma's), the aligner runs the next
+    word from where the previous one stops, over the pause: its start then
+    lies on the tail of the previous word's sound (no louder than its end,
+    under a syllable long), then GLUED_PAUSE or more at the floor of the
+    pauses around (silence, or a bed), and the voice rises PAUSE_DEPTH dB
+    out of it. A voiced first phone cannot be that floor; an unvoiced one
+    (a quiet f or th under a bed) can, so those words are left as aligned.
+    """
+    found = energy.speech_onset(word.start, word.end, lead)
+    trough = energy.trough(word.start, found[0]) if found is not None else None
+    if trough is None:
+        return None
+    first, last, floor = trough
+    length = round(last - first, 2)
+    if (first - word.start > SYLLABLE or length < GLUED_PAUSE
+            or not energy.pause_level(floor, first)
+            or energy.loudest(word.start, first) > energy.loudest(word.start - PAUSE, word.start) + TAIL_RISE
+            or energy.loudest(found[1], found[1] + 0.2) - floor < PAUSE_DEPTH):
+        return None
+    return found[0]
+
+
+def _pause_after_unvoiced(energy, word, lead):
+    """Where the pause starts after a glued word with a voiced first phone but no voice, then voice: or None.
+
+    The aligner may run a short word ("and") from the previous word's end
+    onto a breath or a click in the pause, and the next word over the
+    rest of the pause onto its voice. A word with no voiced frame whose
+    first phone is voiced, on sound VOICE_SPAN dB under the voice after
+    the pause (GLUED_PAUSE or more at the pauses' floor) that follows, was
+    not said there: it belongs after that pause.
+    """
+    if energy.has_voice(word.start, word.end):
+        return None
+    voice = energy.speech_onset(word.end, word.end + 2 * GLUED_PAUSE + SYLLABLE, lead)
+    trough = energy.trough(word.start, voice[0]) if voice is not None else None
+    if trough is None or energy.quieter(word.start, trough[0], voice[1]) < VOICE_SPAN or round(trough[1] - trough[0], 2) < GLUED_PAUSE or not energy.pause_level(trough[2], trough[0]):
+        return None
+    return trough[0]
 
 
 def _past_note(energy, start, word, lead):
@@ -203,6 +256,9 @@ def _own_onset(energy, onset, word, lead, said_at=None):
         # unvoiced first phone (a hiss, a burst) cannot be that sound, which is
         # a note of a bed or another's word however loud it is.
         return found[0]
+    hiss = _hiss_after_note(energy, onset, found[1], lead) if found else None
+    if hiss is not None:
+        return hiss
     quiet = energy.last_silence(onset, word.start)
     again = energy.onset(quiet, word.end) if quiet is not None else None
     # A sound as loud as the voice after the silence is the word's own: a vowel
@@ -216,6 +272,16 @@ def _own_onset(energy, onset, word, lead, said_at=None):
     return onset
 
 
+def _hiss_after_note(energy, onset, voiced_at, lead):
+    """Where an unvoiced first phone begins when the sound from ``onset`` opens voiced, or None.
+
+    A voiced sound (a bed's note) running with no dip into a hiss or a
+    burst that leads into the voice at ``voiced_at``: the phone is the hiss.
+    """
+    hiss = energy.unvoiced_after_voice(onset, voiced_at) if lead > LEAD_VOICED else None
+    return hiss if hiss is not None and voiced_at - hiss <= lead + VOICING_LAG else None
+
+
 def _start_over_sound(energy, lo, word, lead):
     """A word start where no silence precedes it (a music bed, noise): by its voice, or None."""
     found = energy.speech_onset(lo, word.end, lead)
@@ -226,12 +292,18 @@ def _start_over_sound(energy, lo, word, lead):
         # A start the first phone explains. Sound can hide a quiet first
         # phone (an f, an h) from energy, not from the aligner, which heard it.
         return None
+    if word.start > voiced_at and lead > LEAD_VOICED:
+        hiss = energy.unvoiced_after_voice(onset, word.start + LEAD_VOICED + VOICING_LAG)
+        if hiss is not None and abs(hiss - word.start) <= LEAD_VOICED:
+            # The aligner began an unvoiced first phone at a hiss after this
+            # voice, not past a phone it lost: the voice is a bed's note.
+            return hiss
     if (word.start > voiced_at or word.start < lo or energy.dips(word.start, onset)
             or energy.quieter(word.start, word.start + PAUSE, voiced_at) >= VOICE_SPAN):
         # The aligner lost the first phone, or began before the speech, or on
         # sound that a dip separates from the voice (the bed, a breath), or on
         # the floor of a pause a bed fills, far under the voice.
-        return onset
+        return _hiss_after_note(energy, onset, voiced_at, lead) or onset
     return None
 
 
