@@ -59,6 +59,16 @@ def test_a_word_start_out_of_silence_is_the_rise_of_its_sound():
     assert abs(timed[0].start - 1.0) <= 0.02, timed[0]
 
 
+def test_a_voice_out_of_silence_starts_its_word_though_voice_activity_detection_starts_late():
+    word = synthesize("Our own")
+    audio = np.concatenate([_seconds(1.0), word, _seconds(0.5)])
+    # After music or a long pause the detector may start its region 150 ms into the voice.
+    timed = [TimedWord(0.96, 1.3, 0.9)]
+    energy = Energy(audio, speech=[(1.15, 1.0 + len(word) / SAMPLE_RATE)])
+    snap_to_onsets(timed, energy, first_phones={0: "AW"})
+    assert abs(timed[0].start - 1.0) <= 0.03, timed[0]
+
+
 def test_a_cue_start_glued_to_the_previous_sentence_moves_to_where_whisper_heard_it():
     before, word = synthesize("the end of it"), synthesize("And")
     audio = np.concatenate([_seconds(0.5), before, _seconds(0.3), word, _seconds(0.5)])

@@ -28,6 +28,7 @@ LEAD_VOICED = 0.05    # seconds of sound before voicing a voiced first phone exp
 LEADS = {"S": 0.2, "SH": 0.2, "F": 0.2, "TH": 0.2, "CH": 0.15, "HH": 0.1, "P": 0.1, "T": 0.1, "K": 0.1}
 VAD_PAD = 0.06        # seconds voice activity regions reach past the voice (speech.py: speech_pad_ms)
 VAD_EARLY = 0.15      # seconds a word may start before voice activity detection's region does
+VAD_LATE = 0.2        # seconds a region may start after a voice that rises out of silence (after music, a long pause)
 
 
 def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15, guessed=frozenset(),
@@ -148,12 +149,34 @@ def _speech_start(energy, lo, word, lead):
     start = _rise_into_voice(energy, max(lo, region - VAD_EARLY), word, lead)
     if lead <= LEAD_VOICED and word.start < region:
         # The aligner began before the region, on the bed: a voiced first
-        # phone is in the region, which starts VAD_PAD before the voice.
+        # phone is in the region, which starts VAD_PAD before the voice,
+        # unless the detector was late to a voice that silence precedes.
+        rise = _rise_before_region(energy, max(lo, region - VAD_LATE), region, lead)
+        if rise is not None and (start is None or start <= region):
+            return rise
         return region if start is None else max(start, region)
     if lead <= LEAD_VOICED and start is not None and start < region:
         # The aligner began in the region; a sound before it is the bed's.
         return None
     return start
+
+
+def _rise_before_region(energy, lo, region, lead):
+    """Where a voice that voice activity detection's ``region`` starts late on rises out of silence, or None.
+
+    After music or a long pause the detector may start the region 100-200 ms
+    into the voice. A bed fills the pause before its notes, or parts them
+    from the voice by a dip: only loud voice (``Energy.speech_onset``)
+    led into straight from silence, with sound on into the region, starts
+    the word before it.
+    """
+    found = energy.speech_onset(lo, region + VAD_PAD, lead)
+    if found is None or found[1] >= region + VAD_PAD:
+        return None
+    onset = found[0]
+    if energy.last_silence(onset - PAUSE, onset) is None or energy.last_silence(onset, region) is not None:
+        return None
+    return onset
 
 
 def _rise_into_voice(energy, lo, word, lead):
