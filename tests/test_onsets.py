@@ -172,6 +172,19 @@ def test_a_word_parked_on_the_floor_of_a_pause_a_bed_fills_starts_at_its_voice()
     assert abs(timed[1].start - said) <= 0.05, (timed[1], said)
 
 
+@pytest.mark.parametrize("text", ["spreads", "still", "sky"])
+def test_the_hiss_of_an_s_before_a_stop_starts_the_word_after_a_sound_that_is_not_its_own(text):
+    # Another's syllable, silence, then "s", the stop's closure, the voice.
+    before, word = synthesize("and")[-int(0.13 * SAMPLE_RATE):], synthesize(text)
+    said = 1.18 + 0.05
+    audio = np.concatenate([_seconds(1.05), before, _seconds(0.05), word, _seconds(0.5)])
+    # The aligner began the word on the end of the syllable.
+    timed = [TimedWord(said - 0.08, said + len(word) / SAMPLE_RATE, 0.9)]
+    energy = Energy(audio, speech=[(0.95, said + len(word) / SAMPLE_RATE + 0.05)])
+    snap_to_onsets(timed, energy, first_phones={0: "S"})
+    assert abs(timed[0].start - said) <= 0.02, (timed[0], said)
+
+
 def test_an_unvoiced_first_phone_begun_on_a_hiss_is_not_moved_onto_the_voice_before_it():
     before, word = synthesize("this"), synthesize("system")
     audio = np.concatenate([_seconds(1.0), before, word, _seconds(0.5)])

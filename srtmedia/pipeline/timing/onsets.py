@@ -166,12 +166,13 @@ def _rise_before_region(energy, lo, region, lead):
 
     After music or a long pause the detector may start the region 100-200 ms
     into the voice. A bed fills the pause before its notes, or parts them
-    from the voice by a dip: only loud voice (``Energy.speech_onset``)
-    led into straight from silence, with sound on into the region, starts
-    the word before it.
+    from the voice by a silence, and a note struck just before the voice
+    lies within the region's padding: only loud voice (``Energy.speech_onset``)
+    voiced VAD_PAD or more before the region, led into straight from
+    silence and sounding on into the region, starts the word before it.
     """
-    found = energy.speech_onset(lo, region + VAD_PAD, lead)
-    if found is None or found[1] >= region + VAD_PAD:
+    found = energy.speech_onset(lo, region, lead)
+    if found is None or found[1] > region - VAD_PAD:
         return None
     onset = found[0]
     if energy.last_silence(onset - PAUSE, onset) is None or energy.last_silence(onset, region) is not None:
@@ -220,12 +221,12 @@ def _own_onset(energy, onset, word, lead, said_at=None):
             energy.faint(onset, found[0], found[1])
             or (said_at - onset > found[0] - said_at and found[0] - onset > apart
                 and energy.quieter(onset, found[0], found[1]) >= VOICE_SPAN)):
-        return found[0]
+        return _lead_after(energy, onset, found, lead)
     if found and found[1] - lead > onset and lead > LEAD_VOICED and energy.voiced_before_silence(onset, found[0]):
         # A voiced sound, then silence, then the lead into the voice: an
         # unvoiced first phone (a hiss, a burst) cannot be that sound, which is
         # a note of a bed or another's word however loud it is.
-        return found[0]
+        return _lead_after(energy, onset, found, lead)
     quiet = energy.last_silence(onset, word.start)
     again = energy.onset(quiet, word.end) if quiet is not None else None
     # A sound as loud as the voice after the silence is the word's own: a vowel
@@ -237,6 +238,19 @@ def _own_onset(energy, onset, word, lead, said_at=None):
         # this voice (a hiss it heard as the phone): the voice is another word's.
         return None
     return onset
+
+
+def _lead_after(energy, sound, found, lead):
+    """Where the lead into the voice ``found`` (Energy.speech_onset) begins after the silence ending a ``sound``.
+
+    The lead may hold a stop's closure of its own ("sp", "st", "sk": the hiss,
+    silence, the burst): the hiss after the silence that ends the sound
+    starts the word, if the first phone reaches that far before the voice.
+    """
+    rise = energy.onset(sound, found[1])
+    if rise is None or rise >= found[0] or found[1] - rise > lead + VOICING_LAG:
+        return found[0]
+    return rise if energy.stands_out(rise, found[0]) else found[0]
 
 
 def _start_over_sound(energy, lo, word, lead):
