@@ -250,7 +250,9 @@ def _lead_after(energy, sound, found, lead):
     rise = energy.onset(sound, found[1])
     if rise is None or rise >= found[0] or found[1] - rise > lead + VOICING_LAG:
         return found[0]
-    return rise if energy.stands_out(rise, found[0]) else found[0]
+    # Without a closure before the lead, it begins where the voice's sound does ("h" rising into it).
+    closed = energy.last_silence(rise, found[0]) is not None
+    return rise if closed and energy.stands_out(rise, found[0]) else found[0]
 
 
 def _start_over_sound(energy, lo, word, lead):
