@@ -59,6 +59,16 @@ def test_a_word_start_out_of_silence_is_the_rise_of_its_sound():
     assert abs(timed[0].start - 1.0) <= 0.02, timed[0]
 
 
+def test_a_voice_out_of_silence_starts_its_word_though_voice_activity_detection_starts_late():
+    word = synthesize("Our own")
+    audio = np.concatenate([_seconds(1.0), word, _seconds(0.5)])
+    # After music or a long pause the detector may start its region 150 ms into the voice.
+    timed = [TimedWord(0.96, 1.3, 0.9)]
+    energy = Energy(audio, speech=[(1.15, 1.0 + len(word) / SAMPLE_RATE)])
+    snap_to_onsets(timed, energy, first_phones={0: "AW"})
+    assert abs(timed[0].start - 1.0) <= 0.03, timed[0]
+
+
 def test_a_cue_start_glued_to_the_previous_sentence_moves_to_where_whisper_heard_it():
     before, word = synthesize("the end of it"), synthesize("And")
     audio = np.concatenate([_seconds(0.5), before, _seconds(0.3), word, _seconds(0.5)])
@@ -160,6 +170,19 @@ def test_a_word_parked_on_the_floor_of_a_pause_a_bed_fills_starts_at_its_voice()
     assert energy.pause(said - 0.4, said) is None
     snap_to_onsets(timed, energy, heard_at={1: said + 0.05}, first_phones={1: "AE"})
     assert abs(timed[1].start - said) <= 0.05, (timed[1], said)
+
+
+@pytest.mark.parametrize("text", ["spreads", "still", "sky"])
+def test_the_hiss_of_an_s_before_a_stop_starts_the_word_after_a_sound_that_is_not_its_own(text):
+    # Another's syllable, silence, then "s", the stop's closure, the voice.
+    before, word = synthesize("and")[-int(0.13 * SAMPLE_RATE):], synthesize(text)
+    said = 1.18 + 0.05
+    audio = np.concatenate([_seconds(1.05), before, _seconds(0.05), word, _seconds(0.5)])
+    # The aligner began the word on the end of the syllable.
+    timed = [TimedWord(said - 0.08, said + len(word) / SAMPLE_RATE, 0.9)]
+    energy = Energy(audio, speech=[(0.95, said + len(word) / SAMPLE_RATE + 0.05)])
+    snap_to_onsets(timed, energy, first_phones={0: "S"})
+    assert abs(timed[0].start - said) <= 0.02, (timed[0], said)
 
 
 def test_an_unvoiced_first_phone_begun_on_a_hiss_is_not_moved_onto_the_voice_before_it():

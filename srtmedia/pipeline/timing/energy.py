@@ -72,6 +72,11 @@ class Energy:
                 return (a + k) / 100
         return None
 
+    def stands_out(self, start, end, frames=3):
+        """Whether ``frames`` 10 ms frames in [start, end) are RISE dB over silence (a hiss is; noise hovering at it is not)."""
+        a, b = max(0, int(round(start * 100))), min(len(self.db), int(round(end * 100)))
+        return bool(np.count_nonzero(self.db[a:b] >= self.threshold + RISE) >= frames)
+
     def periodicity(self, a, b):
         """Per 10 ms frame in [a, b) (frame indices): the autocorrelation peak at a pitch period, 0-1."""
         peak, _ = autocorrelation(self.audio, a, b, self.FRAME)

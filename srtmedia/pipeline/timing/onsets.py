@@ -31,6 +31,7 @@ VAD_EARLY = 0.15      # seconds a word may start before voice activity detection
 GLUED_PAUSE = 0.1     # seconds of a pause's floor at a glued word's start that are no closure in running speech
 PAUSE_DEPTH = 20.0    # dB the voice after such a pause rises over its floor
 TAIL_RISE = 1.0       # dB the tail of the previous word a glued word opens on may swell by (its last vowel)
+VAD_LATE = 0.2        # seconds a region may start after a voice that rises out of silence (after music, a long pause)
 
 
 def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15, guessed=frozenset(),
@@ -201,12 +202,35 @@ def _speech_start(energy, lo, word, lead):
     start = _rise_into_voice(energy, max(lo, region - VAD_EARLY), word, lead)
     if lead <= LEAD_VOICED and word.start < region:
         # The aligner began before the region, on the bed: a voiced first
-        # phone is in the region, which starts VAD_PAD before the voice.
+        # phone is in the region, which starts VAD_PAD before the voice,
+        # unless the detector was late to a voice that silence precedes.
+        rise = _rise_before_region(energy, max(lo, region - VAD_LATE), region, lead)
+        if rise is not None and (start is None or start <= region):
+            return rise
         return region if start is None else max(start, region)
     if lead <= LEAD_VOICED and start is not None and start < region:
         # The aligner began in the region; a sound before it is the bed's.
         return None
     return start
+
+
+def _rise_before_region(energy, lo, region, lead):
+    """Where a voice that voice activity detection's ``region`` starts late on rises out of silence, or None.
+
+    After music or a long pause the detector may start the region 100-200 ms
+    into the voice. A bed fills the pause before its notes, or parts them
+    from the voice by a silence, and a note struck just before the voice
+    lies within the region's padding: only loud voice (``Energy.speech_onset``)
+    voiced VAD_PAD or more before the region, led into straight from
+    silence and sounding on into the region, starts the word before it.
+    """
+    found = energy.speech_onset(lo, region, lead)
+    if found is None or found[1] > region - VAD_PAD:
+        return None
+    onset = found[0]
+    if energy.last_silence(onset - PAUSE, onset) is None or energy.last_silence(onset, region) is not None:
+        return None
+    return onset
 
 
 def _rise_into_voice(energy, lo, word, lead):
@@ -250,12 +274,12 @@ def _own_onset(energy, onset, word, lead, said_at=None):
             energy.faint(onset, found[0], found[1])
             or (said_at - onset > found[0] - said_at and found[0] - onset > apart
                 and energy.quieter(onset, found[0], found[1]) >= VOICE_SPAN)):
-        return found[0]
+        return _lead_after(energy, onset, found, lead)
     if found and found[1] - lead > onset and lead > LEAD_VOICED and energy.voiced_before_silence(onset, found[0]):
         # A voiced sound, then silence, then the lead into the voice: an
         # unvoiced first phone (a hiss, a burst) cannot be that sound, which is
         # a note of a bed or another's word however loud it is.
-        return found[0]
+        return _lead_after(energy, onset, found, lead)
     hiss = _hiss_after_note(energy, onset, found[1], lead) if found else None
     if hiss is not None:
         return hiss
@@ -280,6 +304,21 @@ def _hiss_after_note(energy, onset, voiced_at, lead):
     """
     hiss = energy.unvoiced_after_voice(onset, voiced_at) if lead > LEAD_VOICED else None
     return hiss if hiss is not None and voiced_at - hiss <= lead + VOICING_LAG else None
+
+
+def _lead_after(energy, sound, found, lead):
+    """Where the lead into the voice ``found`` (Energy.speech_onset) begins after the silence ending a ``sound``.
+
+    The lead may hold a stop's closure of its own ("sp", "st", "sk": the hiss,
+    silence, the burst): the hiss after the silence that ends the sound
+    starts the word, if the first phone reaches that far before the voice.
+    """
+    rise = energy.onset(sound, found[1])
+    if rise is None or rise >= found[0] or found[1] - rise > lead + VOICING_LAG:
+        return found[0]
+    # Without a closure before the lead, it begins where the voice's sound does ("h" rising into it).
+    closed = energy.last_silence(rise, found[0]) is not None
+    return rise if closed and energy.stands_out(rise, found[0]) else found[0]
 
 
 def _start_over_sound(energy, lo, word, lead):
