@@ -200,15 +200,3 @@ def test_a_cue_whose_rare_words_were_heard_in_place_is_matched_however_many_othe
     assert sum(matched.weight[k] for k in ("rare0", "rare1", "rare2")) < 0.5 * matched.cue_weight(20)
     _, runs, _ = find_map(matched)
     assert {keys[a.sub] for r in runs for a in r.anchors if cue_of[a.sub] == 20} == {"rare0", "rare1", "rare2"}
-
-
-@pytest.mark.parametrize("seed", range(8))
-def test_a_refrain_cue_in_a_removed_stretch_does_not_make_a_segment_of_its_own(seed):
-    # Seeds 930199 and 910015: the refrain's cue is cut from the media and the
-    # refrain is said, unsubtitled, just after the cut; matched there alone,
-    # the cue made a one-cue segment and a second cut.
-    words, truth = _programme(seed, sentences=24, offset=-4.0, repeated=(3, 15, 18, 20),
-                              events={18: "unsubtitled", 14: ("removed", 4)})
-    ratio, runs, _ = find_map(words)
-    assert ratio == 1.0 and len(runs) == 2
-    assert max(_cue_errors(words, truth, ratio, runs)) <= 0.1

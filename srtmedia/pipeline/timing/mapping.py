@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from srtmedia.pipeline.timing.offsets import candidate_offsets, peaks
+from srtmedia.pipeline.timing.offsets import candidate_offsets
 from srtmedia.pipeline.timing.sync import RUN_TOLERANCE, Anchor, Run
 
 # Frame-rate conversions that real subtitle files suffer from, and their inverses.
@@ -41,8 +41,6 @@ MIN_CUT = 1.0
 CHANCE_WINDOW = 4.0  # seconds: about the stretch a cue's words are looked for in
 MIN_RUN_ANCHORS = 4  # fewer anchors than this in a segment: chance matches, not speech
 RARE_WEIGHT = 0.9    # a word this heavy (heard once every ~40 s or less) is rarely heard near a place by chance
-FAINT = 0.1          # a word this light (heard every ~2 s) adds next to nothing to where a line was heard
-MAX_HEARINGS = 4     # places a line is counted as heard at, at most (a line of common words is heard anywhere)
 RARE_WORDS = 3       # so many rare words of a cue heard in order near its place are no chance match
 
 
@@ -77,27 +75,6 @@ class Words:
     def cue_weight(self, cue):
         """The weight of the cue's words that the recogniser could have heard."""
         return sum(self.weight[self.sub_keys[i]] for i in self.cue_words.get(cue, ()))
-
-    def hearings(self, cue):
-        """At how many places, 2 s or more apart, half or more of the cue's weight was heard (1 at least).
-
-        Counted at ratio 1: over one cue's few seconds a frame-rate ratio
-        moves its words against each other by a tenth of a second at most.
-        """
-        if not hasattr(self, "_hearings"):
-            self._hearings = {}
-        if cue not in self._hearings:
-            half = 0.5 * self.cue_size(cue)
-            members = [i for i in self.cue_words.get(cue, ()) if self.weight[self.sub_keys[i]] >= FAINT]
-            # Unless half its weight was heard twice or more, a cue was heard at one place at most.
-            if sum(self.weight[self.sub_keys[i]] for i in members if len(self.asr_by_key[self.sub_keys[i]]) > 1) < half:
-                self._hearings[cue] = 1
-            else:
-                implied = [self.asr_array[self.sub_keys[i]] - self.sub_times[i] for i in members]
-                weights = [np.full(len(o), self.weight[self.sub_keys[i]]) for i, o in zip(members, implied)]
-                found = peaks(np.concatenate(implied), np.concatenate(weights), MAX_HEARINGS, min_votes=half)
-                self._hearings[cue] = max(1, len(found))
-        return self._hearings[cue]
 
     def cue_size(self, cue):
         """The weight of all the cue's words; a word the recogniser heard nowhere weighs fully."""
@@ -182,10 +159,6 @@ def cue_scores(words, ratio, offsets):
             heard = words.asr_array[words.sub_keys[i]]
             hits = np.searchsorted(heard, hi, "right") > np.searchsorted(heard, lo, "left")
             scores[c] += words.weight[words.sub_keys[i]] * hits
-        # A line said at several places (a refrain) tells no place by itself:
-        # its evidence is shared among them, so it neither pays for a cut
-        # nor fixes the order alone.
-        scores[c] /= words.hearings(c)
     return scores
 
 
