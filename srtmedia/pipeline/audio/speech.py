@@ -226,14 +226,11 @@ def transcribe(audio, options, progress=None, is_cancelled=None, plan=None, spee
 
 def recognise(model, audio, regions, options, cancelled, progress):
     """The words recognised in ``regions`` [(start, end)], loops dropped and skipped speech tried again."""
-    words = drop_loops(_recognise(model, audio, pack_clips(regions), options, cancelled, progress))
+    words = drop_loops(_recognise(model, audio, regions, options, cancelled, progress))
     holes = unheard_speech(regions, words)
     if holes:
         # Alone in its clip, the skipped speech no longer follows the voice that derailed the decoder.
-        # Each hole is a clip of its own: holes packed together as in the first pass (a
-        # clip the decoder looped on throughout) would derail it the same way again.
-        alone = [clip for hole in holes for clip in pack_clips([hole])]
-        again = drop_loops(_recognise(model, audio, alone, options, cancelled, lambda end: None))
+        again = drop_loops(_recognise(model, audio, holes, options, cancelled, lambda end: None))
         words = heard_more(words, again, holes)
     return words
 
@@ -293,7 +290,8 @@ def heard_more(words, again, holes):
     return sorted(words, key=lambda w: w.start)
 
 
-def _recognise(model, audio, clips, options, cancelled, progress):
+def _recognise(model, audio, speech, options, cancelled, progress):
+    clips = pack_clips(speech)
     words = []
     for segment, shift in _segments(model, audio, clips, options):
         if cancelled():
