@@ -45,6 +45,7 @@ class Gap:
         self.near = None
         self.heard_at = {}
         self.fits = {}   # cue -> fit of a confirmed cue (see _reference_fit)
+        self.said = {self.cue_of[m[0]]: m for m in self._by_cue(range(len(keys)))}  # cue -> its said words
 
     def heard(self, start, end):
         """The recognised words said during that stretch of media."""
@@ -59,7 +60,7 @@ class Gap:
         aligned inside a chunk onto the other line's speech: it is not there.
         """
         out = []
-        for members in self._by_cue(range(len(self.keys))):
+        for members in self.said.values():
             if any(timed[i].start is None for i in members) or not _chance_match(members, matched):
                 continue
             # A little inside its ends: a neighbour's word heard across the boundary is not this cue's.
@@ -260,8 +261,8 @@ class Gap:
     def _reference_fit(self, timed, cue):
         """The median fit of the confirmed cues nearest ``cue``: at least half their words matched
         by the runs either side of the gap. None when there are none."""
-        heard_cues = {self.cue_of[i] for i in self.heard_at}
-        confirmed = [m for m in self._by_cue(i for i in range(len(self.keys)) if self.cue_of[i] in heard_cues)
+        heard_cues = sorted({self.cue_of[i] for i in self.heard_at} & self.said.keys())
+        confirmed = [m for m in (self.said[c] for c in heard_cues)
                      if 2 * sum(i in self.heard_at for i in m) >= len(m) and all(timed[i].start is not None for i in m)]
         fits = []
         for members in sorted(confirmed, key=lambda m: abs(self.cue_of[m[0]] - cue))[:FIT_REFERENCES]:

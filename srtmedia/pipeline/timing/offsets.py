@@ -28,15 +28,15 @@ def candidate_offsets(words, ratio):
     if not offsets:
         return np.array([])
     offsets, sub_times, weights = map(np.concatenate, (offsets, sub_times, weights))
-    found = peaks(offsets, weights, 2 * PEAKS_PER_WINDOW)
+    found = _peaks(offsets, weights, 2 * PEAKS_PER_WINDOW)
     end = float(sub_times.max())
     for lo in np.arange(0.0, end + WINDOW / 2, WINDOW / 2):
         inside = (sub_times >= lo) & (sub_times < lo + WINDOW)
-        found += peaks(offsets[inside], weights[inside], PEAKS_PER_WINDOW)
+        found += _peaks(offsets[inside], weights[inside], PEAKS_PER_WINDOW)
     return np.array(sorted(_dedupe(found)))
 
 
-def peaks(offsets, weights, count, min_votes=2.0):
+def _peaks(offsets, weights, count, min_votes=2.0):
     """Up to ``count`` offsets with the most votes within OFFSET_WINDOW, at least 2 windows apart."""
     if not len(offsets):
         return []

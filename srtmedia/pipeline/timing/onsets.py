@@ -145,9 +145,13 @@ def _pause_after_unvoiced(energy, word, lead):
         return None
     voice = energy.speech_onset(word.end, word.end + 2 * GLUED_PAUSE + SYLLABLE, lead)
     trough = energy.trough(word.start, voice[0]) if voice is not None else None
-    if trough is None or energy.quieter(word.start, trough[0], voice[1]) < VOICE_SPAN or round(trough[1] - trough[0], 2) < GLUED_PAUSE or not energy.pause_level(trough[2], trough[0]):
+    if trough is None:
         return None
-    return trough[0]
+    start, end, floor = trough
+    if (energy.quieter(word.start, start, voice[1]) < VOICE_SPAN or round(end - start, 2) < GLUED_PAUSE
+            or not energy.pause_level(floor, start)):
+        return None
+    return start
 
 
 def _past_note(energy, start, word, lead):
