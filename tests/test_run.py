@@ -155,3 +155,26 @@ def test_decoder_loops_are_dropped_and_speech_left_without_words_is_found():
     again = [RecognizedWord(w, 14.0 + 0.4 * k, 14.3 + 0.4 * k, 0.9) for k, w in enumerate("every map is a set".split())]
     assert [w.text for w in heard_more(sparse + heard, again, [(13.9, 21.5)])] == [
         "hello", "again", "every", "map", "is", "a", "set"]
+
+
+def test_speech_a_clip_the_decoder_looped_on_is_recognised_again_a_region_at_a_time(monkeypatch):
+    # Seeds 930164 and 930182: Whisper said one word over and over for a whole
+    # 27 s clip; the loop dropped, the second pass packed its regions into the
+    # same clip again, and 27 s of speech kept no word.
+    from srtmedia.pipeline.audio import speech
+    from srtmedia.pipeline.audio.speech import RecognizedWord
+
+    regions = [(0.0, 8.0), (8.5, 15.0), (15.4, 24.0)]
+
+    def decoder(model, audio, clips, options, cancelled, progress):
+        # On a clip holding more than one region it says "Rimmer" over and over; else 2 words a second.
+        words = []
+        for c in clips:
+            alone = sum(c["start"] <= s and e <= c["end"] for s, e in regions) == 1
+            words += [RecognizedWord(f"word{t:.1f}" if alone else "Rimmer", t, t + 0.3, 0.9)
+                      for t in np.arange(c["start"], c["end"], 0.5)]
+        return words
+
+    monkeypatch.setattr(speech, "_recognise", decoder)
+    words = speech.recognise(None, None, regions, None, lambda: False, lambda end: None)
+    assert all(any(s <= w.start < e for w in words) for s, e in regions)

@@ -30,9 +30,9 @@ def told(monkeypatch):
     """Load a stand-in model for any path; record the language each recognition is told."""
     languages = []
 
-    def recognise(model, audio, regions, options, cancelled, progress):
+    def recognise(model, audio, clips, options, cancelled, progress):
         languages.append(options.language)
-        return [RecognizedWord("hola", regions[0][0], regions[0][0] + 0.3, 0.9)]
+        return [RecognizedWord("hola", clips[0]["start"], clips[0]["start"] + 0.3, 0.9)]
 
     monkeypatch.setattr(speech, "_recognise", recognise)
     models = {"/models/large-v3": StandInModel(True), "/models/medium.en": StandInModel(False)}
