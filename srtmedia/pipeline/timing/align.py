@@ -38,7 +38,8 @@ RUN_ON_REACH = 0.35   # seconds before the recogniser's start of a word run on f
 RUN_ON_EARLY = 0.15   # seconds the recogniser's end of a word may lie off the next word's onset
 OTHER_WORDS = 2       # the other speech's last recognised words aligned with a chunk it runs on into
 LEAD_WORDS = 2        # subtitle words before a chunk's first anchor looked for among the recognised words before it
-EARLY = 0.5           # seconds before the recogniser's start a cue's first word aligned there was pulled back
+EARLY = 0.3           # seconds before the recogniser's start a cue's first word glued on was pulled back
+GLUED = 0.02          # seconds between two aligned words under which the second runs on from the first
 LEFT_OUT_NEAR = 0.2   # seconds off the recogniser's times a chunk aligned without a cue may put its heard words
 
 
@@ -342,27 +343,40 @@ def _realign_past(timed, unspoken, chunks, run_of, tokens, asr, energy, audio, c
 
     After an ``unspoken`` cue: aligned with the line the subtitles lack that
     it was spread over, its last words pull the next cue's first words onto
-    that line's end. Elsewhere: a cue's first word the aligner put EARLY or
-    more before where the recogniser heard it has been glued onto the tail of
-    the cue before, over a pause a bed kept from being silent. Aligned from
+    that line's end. Elsewhere: a cue's first word the aligner glued onto the
+    tail of the cue before, EARLY or more before the recogniser heard it, was
+    pulled over a pause a bed kept from being silent. Aligned from
     the pause before the cue (found as ``plan_chunks`` finds a chunk's
     start), they keep to their own speech.
     """
     for chunk, run in zip(chunks, run_of):
         heard_all = {a.sub: a for a in run.anchors if asr[a.asr].heard and chunk.first <= a.sub <= chunk.last}
         ends = [i + 1 for i in range(chunk.first, chunk.last) if i in unspoken and i + 1 not in unspoken]
-        for nxt in ends[-1:] + _pulled_early(timed, chunk, heard_all, asr, cue_of):
+        for nxt in ends[-1:] + _pulled_early(timed, chunk, heard_all, asr, cue_of, matched_asr):
             heard = {k: a for k, a in heard_all.items() if k >= nxt}
             if heard:
                 _realign_from(timed, nxt, heard[min(heard)], chunk, run, tokens, asr, energy, audio, cues, cue_of,
                               matched_asr, after)
 
 
-def _pulled_early(timed, chunk, heard, asr, cue_of):
-    """The first words of the chunk's cues (after its first) aligned EARLY or more before the recogniser heard them."""
-    return [k for k, a in sorted(heard.items())
-            if k > chunk.first and cue_of[k - 1] != cue_of[k] and timed[k].start is not None
-            and asr[a.asr].start - sync.WHISPER_LAG - timed[k].start >= EARLY]
+def _pulled_early(timed, chunk, heard, asr, cue_of, matched_asr=()):
+    """The first words of the chunk's cues (after its first) glued onto the previous word's end and
+    EARLY or more before the recogniser heard them: as the cue's anchor, or as up to LEAD_WORDS
+    unmatched words (misheard) just before it."""
+    out = []
+    for k, a in sorted(heard.items()):
+        first = next((j for j in range(k, max(chunk.first, k - LEAD_WORDS) - 1, -1)
+                      if j == chunk.first or cue_of[j - 1] != cue_of[j]), None)
+        if (first is None or first == chunk.first or first in out or cue_of[first] != cue_of[k]
+                or timed[first].start is None or timed[first - 1].end is None
+                or timed[first].start - timed[first - 1].end >= GLUED):
+            continue
+        said = a.asr - (k - first)
+        if any(j < 0 or j in matched_asr or not asr[j].heard for j in range(said, a.asr)):
+            continue
+        if asr[said].start - sync.WHISPER_LAG - timed[first].start >= EARLY:
+            out.append(first)
+    return out
 
 
 def _realign_from(timed, nxt, first, chunk, run, tokens, asr, energy, audio, cues, cue_of, matched_asr, after):
