@@ -139,3 +139,35 @@ def test_stand_in_cues_are_not_cut_at_a_stops_closure():
     # Only a stop's 60 ms closure near the mapped boundary: no pause between the cues.
     chunks = _stand_ins(energy_with_pauses((0.2, 0.4, -60.0), (7.6, 7.66, -60.0), seconds=12.0), [(0.4, 11.3)])
     assert [c.first for c in chunks] == [0]
+
+
+def test_an_unmatched_first_word_heard_just_before_the_anchor_parts_the_cue_from_the_line_before():
+    # "... to the minute." (a line the subtitles lack), then the cue "The sun came up":
+    # "the" was heard but left unmatched, so the chunk starts with it, after "minute".
+    from srtmedia.pipeline.timing.align import first_heard, heard_before
+
+    asr = [RecognizedWord("the", 0.4, 0.5, 0.9), RecognizedWord("minute", 0.5, 1.0, 0.9),
+           RecognizedWord("the", 1.5, 1.6, 0.9), RecognizedWord("sun", 1.7, 2.0, 0.9)]
+    asr_keys = ["the", "minute", "the", "sun"]
+    anchor = Anchor(2, 3, 1.7, 1.7)
+    keys, cue_of = ["it", "the", "sun"], [0, 1, 1]
+    assert first_heard(anchor, 1, keys, asr_keys, {3}) == 2
+    assert first_heard(anchor, 1, ["it", "a", "sun"], asr_keys, {3}) == 3
+    assert heard_before(anchor, 1, asr, {3}, cue_of, keys, asr_keys) == pytest.approx(1.0 - 0.08)
+    assert heard_before(anchor, 1, asr, {3}, cue_of) is None
+
+
+def test_a_cue_first_word_glued_onto_the_cue_before_long_before_it_was_heard_is_pulled_early():
+    from srtmedia.pipeline.model import TimedWord
+    from srtmedia.pipeline.timing.align import _pulled_early
+    from srtmedia.pipeline.timing.chunks import Chunk
+
+    asr = [RecognizedWord("himself", 1.0, 1.5, 0.9), RecognizedWord("now", 3.0, 3.3, 0.9),
+           RecognizedWord("you", 3.6, 3.8, 0.9)]
+    heard = {0: Anchor(0, 0, 1.0, 1.0), 1: Anchor(1, 1, 3.0, 3.0), 2: Anchor(2, 2, 3.6, 3.6)}
+    glued = [TimedWord(1.0, 1.6, 0.9), TimedWord(1.6, 1.7, 0.9), TimedWord(3.6, 3.8, 0.9)]
+    apart = [TimedWord(1.0, 1.6, 0.9), TimedWord(2.9, 3.2, 0.9), TimedWord(3.6, 3.8, 0.9)]
+    chunk = Chunk(0, 2, 0.8, 4.0)
+    assert _pulled_early(glued, chunk, heard, asr, [0, 1, 1]) == [1]
+    assert _pulled_early(apart, chunk, heard, asr, [0, 1, 1]) == []
+    assert _pulled_early(glued, chunk, heard, asr, [0, 0, 0]) == []

@@ -37,6 +37,9 @@ LEAD_REACH = 0.25     # seconds after its cue's mapped start a chunk may begin, 
 RUN_ON_REACH = 0.35   # seconds before the recogniser's start of a word run on from other speech that its onset is sought
 RUN_ON_EARLY = 0.15   # seconds the recogniser's end of a word may lie off the next word's onset
 OTHER_WORDS = 2       # the other speech's last recognised words aligned with a chunk it runs on into
+LEAD_WORDS = 2        # subtitle words before a chunk's first anchor looked for among the recognised words before it
+EARLY = 0.3           # seconds before the recogniser's start a cue's first word glued on was pulled back
+GLUED = 0.02          # seconds between two aligned words under which the second runs on from the first
 LEFT_OUT_NEAR = 0.2   # seconds off the recogniser's times a chunk aligned without a cue may put its heard words
 
 
@@ -80,7 +83,8 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
     matched_asr = {a.asr for r in runs for a in r.anchors}
     edges = sync.cue_edges(pieces, anchors, words, cues, sub_times)
     after = {e[0]: other_end for piece, e in zip(pieces, edges)
-             if (other_end := heard_before(piece.anchors[0], e[0], asr, matched_asr, cue_of)) is not None}
+             if (other_end := heard_before(piece.anchors[0], e[0], asr, matched_asr, cue_of, keys, asr_keys))
+             is not None}
     plans = [plan_chunks(piece, asr, energy, e, cue_of, after.get(e[0])) for piece, e in zip(pieces, edges)]
     chunks = [c for plan in plans for c in plan]
     run_of = [piece for piece, plan in zip(pieces, plans) for _ in plan]
@@ -104,10 +108,11 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
         report(0.1 + 0.8 * (k + 1) / len(chunks), f"Aligning chunk {k + 1}/{len(chunks)}")
     # Only with no pause between: a chunk begun in one holds all of its first word.
     run_on = _run_on(after, timed, energy)
-    for piece, plan in zip(pieces, plans):
-        if piece.anchors[0].sub in run_on:
-            _after_other_speech(timed, plan[0], tokens, asr, piece.anchors[0].asr, audio,
-                                transcript.language or "en")
+    for piece, plan, e in zip(pieces, plans, edges):
+        if e[0] in run_on:
+            _after_other_speech(timed, plan[0], tokens, asr, first_heard(piece.anchors[0], e[0], keys, asr_keys,
+                                                                         matched_asr),
+                                audio, transcript.language or "en")
     gap = Gap(audio, words, cues, keys, tokens, energy, asr, asr_keys)
     for k in range(len(plans) + 1 if options.word_timing else 0):
         gap.place(timed, (pieces[k - 1], plans[k - 1][-1]) if k > 0 else None,
@@ -134,19 +139,39 @@ def fallback_warning(chunks, words):
             "have the recogniser's times (or their segment's offset), not exact ones")
 
 
-def heard_before(anchor, first_word, asr, matched_asr, cue_of):
+def heard_before(anchor, first_word, asr, matched_asr, cue_of, keys=None, asr_keys=None):
     """Where the other speech the recogniser heard just before ``anchor`` ends, or None.
 
     Only for a chunk that begins with its matched word (``first_word``), the
-    first of a cue: a word heard just before it that matched nothing is a
+    first of a cue, or with words the recogniser heard as said just before
+    it (``first_heard``): a word heard before those that matched nothing is a
     line the subtitles lack, or a mishearing of the cue before, never this
     chunk's. (Inside a cue, extra words are often a mishearing of its own.)
     """
-    j = anchor.asr - 1
-    if (anchor.sub != first_word or j < 0 or j in matched_asr or not (asr[j].heard and asr[anchor.asr].heard)
+    first = first_heard(anchor, first_word, keys, asr_keys, matched_asr)
+    j = first - 1
+    if (anchor.sub - (anchor.asr - first) != first_word or j < 0 or j in matched_asr
+            or not (asr[j].heard and asr[first].heard)
             or (first_word > 0 and cue_of[first_word - 1] == cue_of[first_word])):
         return None
-    return min(asr[j].end, asr[anchor.asr].start) - sync.WHISPER_LAG
+    return min(asr[j].end, asr[first].start) - sync.WHISPER_LAG
+
+
+def first_heard(anchor, first_word, keys=None, asr_keys=None, matched_asr=()):
+    """Index of the recognised word that starts the chunk whose first anchor is ``anchor``.
+
+    The anchor's own, unless the up to LEAD_WORDS subtitle words before it
+    from ``first_word`` were recognised, word for word, just before it but
+    left unmatched (a short word like "the" is seldom an anchor): those
+    start it, and the speech before them is another's.
+    """
+    n = anchor.sub - first_word
+    if keys is None or not 0 < n <= LEAD_WORDS or anchor.asr < n:
+        return anchor.asr
+    heard = range(anchor.asr - n, anchor.asr)
+    if any(k in matched_asr or not asr_keys[k] for k in heard):
+        return anchor.asr
+    return anchor.asr - n if [asr_keys[k] for k in heard] == keys[first_word:anchor.sub] else anchor.asr
 
 
 def plan_chunks(run, asr, energy, edges=None, cue_of=None, after=None):
@@ -313,35 +338,62 @@ def _after_other_speech(timed, chunk, tokens, asr, first_heard, audio, language)
 
 def _realign_past(timed, unspoken, chunks, run_of, tokens, asr, energy, audio, cues, cue_of, matched_asr=(),
                   after=None):
-    """Re-align the words after an ``unspoken`` cue in its chunk, from a pause before the next heard word.
+    """Re-align the rest of a chunk from a pause before a cue's first heard word, where its words
+    were pulled back onto the speech before.
 
-    Aligned with the line the subtitles lack that it was spread over, the
-    unspoken cue's last words pull the next cue's first words onto that
-    line's end. Aligned from the pause before the next cue (found as
-    ``plan_chunks`` finds a chunk's start), they keep to their own speech.
+    After an ``unspoken`` cue: aligned with the line the subtitles lack that
+    it was spread over, its last words pull the next cue's first words onto
+    that line's end. Elsewhere: a cue's first word the aligner glued onto the
+    tail of the cue before, EARLY or more before the recogniser heard it, was
+    pulled over a pause a bed kept from being silent. Aligned from
+    the pause before the cue (found as ``plan_chunks`` finds a chunk's
+    start), they keep to their own speech.
     """
     for chunk, run in zip(chunks, run_of):
-        ends = [i for i in range(chunk.first, chunk.last) if i in unspoken and i + 1 not in unspoken]
-        if not ends:
+        heard_all = {a.sub: a for a in run.anchors if asr[a.asr].heard and chunk.first <= a.sub <= chunk.last}
+        ends = [i + 1 for i in range(chunk.first, chunk.last) if i in unspoken and i + 1 not in unspoken]
+        for nxt in ends[-1:] + _pulled_early(timed, chunk, heard_all, asr, cue_of, matched_asr):
+            heard = {k: a for k, a in heard_all.items() if k >= nxt}
+            if heard:
+                _realign_from(timed, nxt, heard[min(heard)], chunk, run, tokens, asr, energy, audio, cues, cue_of,
+                              matched_asr, after)
+
+
+def _pulled_early(timed, chunk, heard, asr, cue_of, matched_asr=()):
+    """The first words of the chunk's cues (after its first) glued onto the previous word's end and
+    EARLY or more before the recogniser heard them: as the cue's anchor, or as up to LEAD_WORDS
+    unmatched words (misheard) just before it."""
+    out = []
+    for k, a in sorted(heard.items()):
+        first = next((j for j in range(k, max(chunk.first, k - LEAD_WORDS) - 1, -1)
+                      if j == chunk.first or cue_of[j - 1] != cue_of[j]), None)
+        if (first is None or first == chunk.first or first in out or cue_of[first] != cue_of[k]
+                or timed[first].start is None or timed[first - 1].end is None
+                or timed[first].start - timed[first - 1].end >= GLUED):
             continue
-        nxt = ends[-1] + 1
-        heard = {a.sub: a for a in run.anchors if asr[a.asr].heard and nxt <= a.sub <= chunk.last}
-        if not heard:
+        said = a.asr - (k - first)
+        if any(j < 0 or j in matched_asr or not asr[j].heard for j in range(said, a.asr)):
             continue
-        first = heard[min(heard)]
-        heard_at, lead = asr[first.asr].start, run.media_time(cues[cue_of[nxt]].start)
-        other_end = heard_before(first, nxt, asr, matched_asr, cue_of)
-        if other_end is not None and after is not None:
-            after[nxt] = other_end
-        start = (_pause_before(energy, heard_at, lead, other_end)
-                 or energy.quietest(heard_at - RUN_ON_REACH, heard_at + 0.05, width=0.03)[0])
-        if start is None or timed[nxt].start is None or timed[nxt].start >= start or start <= chunk.start:
-            continue
-        part = Chunk(nxt, chunk.last, start, chunk.end)
-        times = shared_aligner().align(int16_samples(audio, part.start, part.end), chunk_tokens(tokens, part),
-                                       part.start)
-        if times is not None:
-            store_times(timed, tokens, part, times)
+        if asr[said].start - sync.WHISPER_LAG - timed[first].start >= EARLY:
+            out.append(first)
+    return out
+
+
+def _realign_from(timed, nxt, first, chunk, run, tokens, asr, energy, audio, cues, cue_of, matched_asr, after):
+    """Align words ``nxt``.. of ``chunk`` again from the pause before ``first``, their first heard anchor."""
+    heard_at, lead = asr[first.asr].start, run.media_time(cues[cue_of[nxt]].start)
+    other_end = heard_before(first, nxt, asr, matched_asr, cue_of)
+    if other_end is not None and after is not None:
+        after[nxt] = other_end
+    start = (_pause_before(energy, heard_at, lead, other_end)
+             or energy.quietest(heard_at - RUN_ON_REACH, heard_at + 0.05, width=0.03)[0])
+    if start is None or timed[nxt].start is None or timed[nxt].start >= start or start <= chunk.start:
+        return
+    part = Chunk(nxt, chunk.last, start, chunk.end)
+    times = shared_aligner().align(int16_samples(audio, part.start, part.end), chunk_tokens(tokens, part),
+                                   part.start)
+    if times is not None:
+        store_times(timed, tokens, part, times)
 
 
 def _pause_before(energy, heard_at, lead=None, after=None):
