@@ -139,3 +139,16 @@ def test_stand_in_cues_are_not_cut_at_a_stops_closure():
     # Only a stop's 60 ms closure near the mapped boundary: no pause between the cues.
     chunks = _stand_ins(energy_with_pauses((0.2, 0.4, -60.0), (7.6, 7.66, -60.0), seconds=12.0), [(0.4, 11.3)])
     assert [c.first for c in chunks] == [0]
+
+
+def test_a_lone_word_heard_after_a_pause_before_a_cue_is_its_first_syllable_not_another_line():
+    from srtmedia.pipeline.timing.align import lone_after_pause
+
+    # "needed." then a pause (1.0-1.6 s), then "We began" for "began": "We" is its first syllable.
+    energy = energy_with_pauses((1.0, 1.6, -60.0))
+    asr = [RecognizedWord("needed", 0.6, 1.0, 0.9), RecognizedWord("We", 1.68, 1.9, 0.4),
+           RecognizedWord("began", 1.9, 2.2, 0.6)]
+    assert lone_after_pause(asr, 1, energy)
+    # A line the subtitles lack ("light travels", a stop's closure inside it) is not alone.
+    _, line, _ = _run_on_case()
+    assert not lone_after_pause(line, 1, energy_with_pauses((0.9, 0.96, -60.0)))

@@ -37,6 +37,8 @@ LEAD_REACH = 0.25     # seconds after its cue's mapped start a chunk may begin, 
 RUN_ON_REACH = 0.35   # seconds before the recogniser's start of a word run on from other speech that its onset is sought
 RUN_ON_EARLY = 0.15   # seconds the recogniser's end of a word may lie off the next word's onset
 OTHER_WORDS = 2       # the other speech's last recognised words aligned with a chunk it runs on into
+LONE_PAUSE = 0.5      # seconds before a recognised word searched for the silence that leaves it alone
+LONE_SLACK = 0.05     # seconds Whisper's start of a word may lie before its sound rises out of silence
 LEFT_OUT_NEAR = 0.2   # seconds off the recogniser's times a chunk aligned without a cue may put its heard words
 
 
@@ -80,7 +82,8 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
     matched_asr = {a.asr for r in runs for a in r.anchors}
     edges = sync.cue_edges(pieces, anchors, words, cues, sub_times)
     after = {e[0]: other_end for piece, e in zip(pieces, edges)
-             if (other_end := heard_before(piece.anchors[0], e[0], asr, matched_asr, cue_of)) is not None}
+             if (other_end := heard_before(piece.anchors[0], e[0], asr, matched_asr, cue_of)) is not None
+             and not lone_after_pause(asr, piece.anchors[0].asr - 1, energy)}
     plans = [plan_chunks(piece, asr, energy, e, cue_of, after.get(e[0])) for piece, e in zip(pieces, edges)]
     chunks = [c for plan in plans for c in plan]
     run_of = [piece for piece, plan in zip(pieces, plans) for _ in plan]
@@ -147,6 +150,19 @@ def heard_before(anchor, first_word, asr, matched_asr, cue_of):
             or (first_word > 0 and cue_of[first_word - 1] == cue_of[first_word])):
         return None
     return min(asr[j].end, asr[anchor.asr].start) - sync.WHISPER_LAG
+
+
+def lone_after_pause(asr, j, energy):
+    """Whether the recogniser's word ``j`` is alone after a pause: silence just before it, and its
+    word before (if any) ends before that silence.
+
+    Such a word heard just before a cue's first word is no line the subtitles
+    lack running on into it, but that word's own first syllable heard as
+    another ("We began" for "began", "and then" for "then").
+    """
+    start = asr[j].start - sync.WHISPER_LAG
+    silence = energy.pause(start - LONE_PAUSE, start + LONE_SLACK)
+    return silence is not None and (j == 0 or asr[j - 1].end - sync.WHISPER_LAG <= silence)
 
 
 def plan_chunks(run, asr, energy, edges=None, cue_of=None, after=None):
