@@ -31,7 +31,7 @@ VAD_EARLY = 0.15      # seconds a word may start before voice activity detection
 GLUED_PAUSE = 0.1     # seconds of a pause's floor at a glued word's start that are no closure in running speech
 PAUSE_DEPTH = 20.0    # dB the voice after such a pause rises over its floor
 TAIL_RISE = 1.0       # dB the tail of the previous word a glued word opens on may swell by (its last vowel)
-REGION_LEAD = 0.3     # seconds (two syllables) a late chunk start may cut off the first word of a voice region
+REGION_LEAD = 0.5     # seconds (a short word or two) a late chunk start may cut off the start of a voice region
 VAD_LATE = 0.2        # seconds a region may start after a voice that rises out of silence (after music, a long pause)
 
 
