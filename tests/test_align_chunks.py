@@ -171,3 +171,16 @@ def test_a_cue_first_word_glued_onto_the_cue_before_long_before_it_was_heard_is_
     assert _pulled_early(glued, chunk, heard, asr, [0, 1, 1]) == [1]
     assert _pulled_early(apart, chunk, heard, asr, [0, 1, 1]) == []
     assert _pulled_early(glued, chunk, heard, asr, [0, 0, 0]) == []
+
+
+def test_a_lone_word_heard_after_a_pause_before_a_cue_is_its_first_syllable_not_another_line():
+    from srtmedia.pipeline.timing.align import lone_after_pause
+
+    # "needed." then a pause (1.0-1.6 s), then "We began" for "began": "We" is its first syllable.
+    energy = energy_with_pauses((1.0, 1.6, -60.0))
+    asr = [RecognizedWord("needed", 0.6, 1.0, 0.9), RecognizedWord("We", 1.68, 1.9, 0.4),
+           RecognizedWord("began", 1.9, 2.2, 0.6)]
+    assert lone_after_pause(asr, 1, energy)
+    # A line the subtitles lack ("light travels", a stop's closure inside it) is not alone.
+    _, line, _ = _run_on_case()
+    assert not lone_after_pause(line, 1, energy_with_pauses((0.9, 0.96, -60.0)))

@@ -338,3 +338,29 @@ def test_an_unvoiced_first_phone_begun_on_a_bed_notes_tail_starts_at_its_hiss():
     energy = Energy(audio, speech=[(1.45, 2.0)])
     snap_to_onsets(timed, energy, first_phones={0: "S"})
     assert abs(timed[0].start - said) <= 0.03, timed[0]
+
+
+@pytest.mark.parametrize("aligned", [-0.02, 0.1])
+def test_noise_running_into_a_voiced_first_phone_is_not_its_start(aligned):
+    t = np.arange(int(0.25 * SAMPLE_RATE)) / SAMPLE_RATE
+    vowel = (0.3 * np.sin(2 * np.pi * 140 * t)).astype(np.float32)
+    # A bed's beat or a breath, 15 dB under the voice and longer than a b leads it, runs with no dip into it.
+    noise = (0.03 * np.random.default_rng(4).standard_normal(int(0.17 * SAMPLE_RATE))).astype(np.float32)
+    audio = np.concatenate([_seconds(1.0), noise, vowel, _seconds(0.5)])
+    said = 1.17
+    # The aligner stretched the word back over the noise, or began it inside.
+    timed = [TimedWord(1.0 + aligned, said + 0.25, 0.9)]
+    energy = Energy(audio, speech=[(0.95, 1.5)])
+    snap_to_onsets(timed, energy, first_phones={0: "B"})
+    assert abs(timed[0].start - said) <= 0.03, timed[0]
+
+
+def test_a_short_word_voice_activity_detection_missed_before_a_stops_closure_stays():
+    first, rest = synthesize("It"), synthesize("observation")
+    said, after = 1.0, 1.0 + len(first) / SAMPLE_RATE + 0.04
+    audio = np.concatenate([_seconds(1.0), first, _seconds(0.04), rest, _seconds(0.5)])
+    # The detector's region starts at the next word; the aligner put all of "it" before it.
+    timed = [TimedWord(said - 0.02, after, 0.9), TimedWord(after, after + 0.7, 0.9)]
+    energy = Energy(audio, speech=[(after - 0.06, after + len(rest) / SAMPLE_RATE)])
+    snap_to_onsets(timed, energy, first_phones={0: "IH", 1: "AA"})
+    assert abs(timed[0].start - said) <= 0.03, timed[0]

@@ -40,6 +40,8 @@ OTHER_WORDS = 2       # the other speech's last recognised words aligned with a 
 LEAD_WORDS = 2        # subtitle words before a chunk's first anchor looked for among the recognised words before it
 EARLY = 0.3           # seconds before the recogniser's start a cue's first word glued on was pulled back
 GLUED = 0.02          # seconds between two aligned words under which the second runs on from the first
+LONE_PAUSE = 0.5      # seconds before a recognised word searched for the silence that leaves it alone
+LONE_SLACK = 0.05     # seconds Whisper's start of a word may lie before its sound rises out of silence
 LEFT_OUT_NEAR = 0.2   # seconds off the recogniser's times a chunk aligned without a cue may put its heard words
 
 
@@ -84,7 +86,9 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
     edges = sync.cue_edges(pieces, anchors, words, cues, sub_times)
     after = {e[0]: other_end for piece, e in zip(pieces, edges)
              if (other_end := heard_before(piece.anchors[0], e[0], asr, matched_asr, cue_of, keys, asr_keys))
-             is not None}
+             is not None
+             and not lone_after_pause(asr, first_heard(piece.anchors[0], e[0], keys, asr_keys, matched_asr) - 1,
+                                      energy)}
     plans = [plan_chunks(piece, asr, energy, e, cue_of, after.get(e[0])) for piece, e in zip(pieces, edges)]
     chunks = [c for plan in plans for c in plan]
     run_of = [piece for piece, plan in zip(pieces, plans) for _ in plan]
@@ -172,6 +176,19 @@ def first_heard(anchor, first_word, keys=None, asr_keys=None, matched_asr=()):
     if any(k in matched_asr or not asr_keys[k] for k in heard):
         return anchor.asr
     return anchor.asr - n if [asr_keys[k] for k in heard] == keys[first_word:anchor.sub] else anchor.asr
+
+
+def lone_after_pause(asr, j, energy):
+    """Whether the recogniser's word ``j`` is alone after a pause: silence just before it, and its
+    word before (if any) ends before that silence.
+
+    Such a word heard just before a cue's first word is no line the subtitles
+    lack running on into it, but that word's own first syllable heard as
+    another ("We began" for "began", "and then" for "then").
+    """
+    start = asr[j].start - sync.WHISPER_LAG
+    silence = energy.pause(start - LONE_PAUSE, start + LONE_SLACK)
+    return silence is not None and (j == 0 or asr[j - 1].end - sync.WHISPER_LAG <= silence)
 
 
 def plan_chunks(run, asr, energy, edges=None, cue_of=None, after=None):

@@ -152,13 +152,15 @@ class Energy:
     def unvoiced_after_voice(self, start, end):
         """Start (s) of the first 3 aperiodic frames over silence in [start, end) after a sound voiced from ``start``, or None.
 
-        Voiced from its start: 3 periodic frames beginning within VOICING_LAG of it.
+        Voiced from its start: 3 of its first 5 frames periodic (a note's
+        partials beating can drop one frame under PERIODIC; a hiss or a
+        burst opening the sound leaves 3 out of reach).
         """
         a, b = max(0, int(round(start * 100))), min(len(self.db), int(round(end * 100)))
         if b - a < 6:
             return None
         periodic = self.periodicity(a, b) >= PERIODIC
-        if not (periodic[:-2] & periodic[1:-1] & periodic[2:])[:int(round(VOICING_LAG * 100))].any():
+        if np.count_nonzero(periodic[:5]) < 3:
             return None
         hiss = ~periodic & (self.db[a:b] >= self.threshold)
         runs = np.flatnonzero(hiss[:-2] & hiss[1:-1] & hiss[2:])

@@ -16,7 +16,7 @@ gap, and a word with a voiced first phone starts inside its region. A note
 of the bed that runs into the voice with no dip is told by its pitch (notes).
 """
 from srtmedia.pipeline.model import TimedWord
-from srtmedia.pipeline.timing.energy import VOICE_SPAN, VOICING_LAG
+from srtmedia.pipeline.timing.energy import BREATH_SPAN, VOICE_SPAN, VOICING_LAG
 from srtmedia.pipeline.timing.notes import rise_past_note
 
 PARKED = 0.25         # seconds a word may end before Whisper heard it start
@@ -31,6 +31,7 @@ VAD_EARLY = 0.15      # seconds a word may start before voice activity detection
 GLUED_PAUSE = 0.1     # seconds of a pause's floor at a glued word's start that are no closure in running speech
 PAUSE_DEPTH = 20.0    # dB the voice after such a pause rises over its floor
 TAIL_RISE = 1.0       # dB the tail of the previous word a glued word opens on may swell by (its last vowel)
+REGION_LEAD = 0.5     # seconds (a short word or two) a late chunk start may cut off the start of a voice region
 VAD_LATE = 0.2        # seconds a region may start after a voice that rises out of silence (after music, a long pause)
 
 
@@ -86,6 +87,7 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15, 
         if word.start - previous_end >= 0.02 or k == 0 or energy.voiced(word.start, word.start + 0.05) < 0.5:
             # Search to the word's end: a word stretched over the pause starts at its first sound.
             lo = max(previous_end, word.start - (0.0 if k in run_on else reach))
+            lo = lo if k in run_on else min(lo, _region_lead(energy, previous_end, word))
             onset = _speech_start(energy, lo, word, lead)
             if onset is not None and onset < word.end:
                 timed[k] = TimedWord(round(onset, 3), word.end, word.confidence)
@@ -104,6 +106,23 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15, 
         if onset != timed[k].start:
             timed[k] = TimedWord(round(onset, 3), timed[k].end, timed[k].confidence)
         previous_end = timed[k].end
+
+
+def _region_lead(energy, previous_end, word):
+    """Where the search for the start of a word after a pause may begin: its voice region's start, or the word's.
+
+    The aligner, given a chunk that starts late, begins the first word on a
+    later syllable. Sound that voice activity detection heard run on with
+    no pause into the word, in a region no earlier word lies in, is no
+    other word's: the word's start is sought from the region's, if that
+    lies no more than REGION_LEAD before the word (further, the aligner
+    began the word on other sound, a bed or a line the subtitles lack).
+    """
+    region = energy.speech_start(word.start)
+    if (previous_end < region < word.start and word.start - region <= REGION_LEAD
+            and energy.pause(region + VAD_PAD, word.start) is None):
+        return region - VAD_EARLY
+    return word.start
 
 
 def _past_tail(energy, word, lead):
@@ -208,7 +227,8 @@ def _speech_start(energy, lo, word, lead):
         # The aligner began before the region, on the bed: a voiced first
         # phone is in the region, which starts VAD_PAD before the voice,
         # unless the detector was late to a voice that silence precedes.
-        rise = _rise_before_region(energy, max(lo, region - VAD_LATE), region, lead)
+        whole = word.end <= region + VAD_PAD
+        rise = _rise_before_region(energy, lo if whole else max(lo, region - VAD_LATE), region, lead, whole)
         if rise is not None and (start is None or start <= region):
             return rise
         return region if start is None else max(start, region)
@@ -218,7 +238,7 @@ def _speech_start(energy, lo, word, lead):
     return start
 
 
-def _rise_before_region(energy, lo, region, lead):
+def _rise_before_region(energy, lo, region, lead, whole=False):
     """Where a voice that voice activity detection's ``region`` starts late on rises out of silence, or None.
 
     After music or a long pause the detector may start the region 100-200 ms
@@ -227,12 +247,17 @@ def _rise_before_region(energy, lo, region, lead):
     lies within the region's padding: only loud voice (``Energy.speech_onset``)
     voiced VAD_PAD or more before the region, led into straight from
     silence and sounding on into the region, starts the word before it.
+    ``whole``: the aligner put all of the word before the region (the
+    detector missed a short word, a stop's closure after it): that voice,
+    sought from where the aligner began the word, need not sound on into
+    the region.
     """
     found = energy.speech_onset(lo, region, lead)
     if found is None or found[1] > region - VAD_PAD:
         return None
     onset = found[0]
-    if energy.last_silence(onset - PAUSE, onset) is None or energy.last_silence(onset, region) is not None:
+    if energy.last_silence(onset - PAUSE, onset) is None or (
+            not whole and energy.last_silence(onset, region) is not None):
         return None
     return onset
 
@@ -279,6 +304,8 @@ def _own_onset(energy, onset, word, lead, said_at=None):
             or (said_at - onset > found[0] - said_at and found[0] - onset > apart
                 and energy.quieter(onset, found[0], found[1]) >= VOICE_SPAN)):
         return _lead_after(energy, onset, found, lead)
+    if found and lead <= LEAD_VOICED and _unvoiced_lead_in(energy, onset, found, lead):
+        return _lead_after(energy, onset, found, lead)
     if found and found[1] - lead > onset and lead > LEAD_VOICED and energy.voiced_before_silence(onset, found[0]):
         # A voiced sound, then silence, then the lead into the voice: an
         # unvoiced first phone (a hiss, a burst) cannot be that sound, which is
@@ -298,6 +325,18 @@ def _own_onset(energy, onset, word, lead, said_at=None):
         # this voice (a hiss it heard as the phone): the voice is another word's.
         return None
     return onset
+
+
+def _unvoiced_lead_in(energy, onset, found, lead):
+    """Whether the sound from ``onset`` into the lead ``found`` (Energy.speech_onset) of a voiced first phone is not the word.
+
+    A voiced consonant is periodic, as its voice is; sound that reaches
+    further before the voice than the phone does (a stop's burst), mostly
+    aperiodic and BREATH_SPAN dB under the voice, is a bed's beat, noise or
+    a breath, even with no silence between it and the voice.
+    """
+    return (found[1] - onset > lead + VOICING_LAG and not energy.periodic(onset, found[0])
+            and energy.quieter(onset, found[0], found[1]) >= BREATH_SPAN)
 
 
 def _hiss_after_note(energy, onset, voiced_at, lead):
