@@ -232,3 +232,6 @@ def test_a_cue_placed_between_runs_on_an_offset_of_its_own_is_a_segment():
     assert len(with_placed_segments([before, after], timed, [k < 3 or k >= 8 for k in range(12)], words, times)) == 2
     near = [TimedWord(t + (4.0 if 3 <= k < 8 else 0.0), t + 0.2, 0.5) for k, t in enumerate(times)]
     assert len(with_placed_segments([before, after], near, [True] * len(words), words, times)) == 2
+    # Among one run's matched words the media is uncut: a cue placed off its line there is no segment.
+    whole = Run([Anchor(k, k, times[k], times[k] + 2.0) for k in list(range(3)) + list(range(8, 12))], 2.0, 1.0)
+    assert len(with_placed_segments([whole], timed, [True] * len(words), words, times)) == 1

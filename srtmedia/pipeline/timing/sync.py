@@ -177,7 +177,8 @@ def with_placed_segments(runs, timed, heard, words, sub_times):
     segments then miss the segment, and its cuts. A stretch of found cues none
     of whose words the runs matched, on one offset (within RUN_TOLERANCE),
     is a segment when that offset lies further than CUE_REACH (beyond hand
-    timing's error) from the runs before and after it.
+    timing's error) from the runs before and after it, and it lies between
+    them, not among one run's matched words.
     """
     if not runs:
         return runs
@@ -201,7 +202,10 @@ def with_placed_segments(runs, timed, heard, words, sub_times):
         offset = sorted(o for _, o in stretch)[len(stretch) // 2]
         before = [r for r in runs if r.anchors[0].sub < ids[0]]
         after = [r for r in runs if r.anchors[0].sub > ids[-1]]
-        if all(abs(offset - r.offset) > CUE_REACH for r in before[-1:] + after[:1]):
+        # Inside a run's matched words the media is uncut: a cue placed off
+        # its line there (on a line said twice, say) was misplaced.
+        inside = before and before[-1].anchors[-1].sub > ids[-1]
+        if not inside and all(abs(offset - r.offset) > CUE_REACH for r in before[-1:] + after[:1]):
             out.append(Run([Anchor(i, -1, sub_times[i], timed[i].start) for i in ids], offset, runs[0].ratio))
     return sorted(out, key=lambda r: r.anchors[0].sub)
 
