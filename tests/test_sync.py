@@ -200,3 +200,38 @@ def test_a_cue_whose_rare_words_were_heard_in_place_is_matched_however_many_othe
     assert sum(matched.weight[k] for k in ("rare0", "rare1", "rare2")) < 0.5 * matched.cue_weight(20)
     _, runs, _ = find_map(matched)
     assert {keys[a.sub] for r in runs for a in r.anchors if cue_of[a.sub] == 20} == {"rare0", "rare1", "rare2"}
+
+
+def test_words_whisper_gave_one_instant_have_no_time():
+    from srtmedia.pipeline.audio.speech import RecognizedWord
+    from srtmedia.pipeline.timing.sync import timeless
+
+    asr = [RecognizedWord("the", 62.5, 63.9, 0.9)] + [RecognizedWord(w, 63.96, 63.96, 0.9) for w in "most species live".split()]
+    asr += [RecognizedWord("keep", 66.6, 67.0, 0.9), RecognizedWord("a", 67.0, 67.0, 0.9)]
+    assert timeless(asr) == {1, 2, 3}
+
+
+def test_a_cue_placed_between_runs_on_an_offset_of_its_own_is_a_segment():
+    from srtmedia.pipeline.model import SubWord, TimedWord
+    from srtmedia.pipeline.timing.sync import Run, estimate_word_times, with_placed_segments
+
+    lines = ["the river bends", "a short line between breaks", "and floods the plain"]
+    cues = [Cue(c, 1.0 + 4 * c, 3.0 + 4 * c, line) for c, line in enumerate(lines)]
+    words = [SubWord(0, w, c) for c, line in enumerate(lines) for w in line.split()]
+    for k, w in enumerate(words):
+        w.id = k
+    times = estimate_word_times(words, cues)
+    before = Run([Anchor(k, k, times[k], times[k] + 2.0) for k in range(3)], 2.0, 1.0)
+    after = Run([Anchor(k, k, times[k], times[k] + 30.0) for k in range(8, 12)], 30.0, 1.0)
+    # Cue 1 was placed (found) 12 s after its place on the first run's line, 16 s before the second's.
+    timed = [TimedWord(t + (14.0 if 3 <= k < 8 else 0.0), t + 0.2, 0.5) for k, t in enumerate(times)]
+    runs = with_placed_segments([before, after], timed, [True] * len(words), words, times)
+    assert [r.offset for r in runs] == [2.0, pytest.approx(14.0), 30.0]
+    assert describe(1.0, runs, 12.0)["cuts"] == 2
+    # Not found, or within hand timing's error of a neighbour's line: no segment.
+    assert len(with_placed_segments([before, after], timed, [k < 3 or k >= 8 for k in range(12)], words, times)) == 2
+    near = [TimedWord(t + (4.0 if 3 <= k < 8 else 0.0), t + 0.2, 0.5) for k, t in enumerate(times)]
+    assert len(with_placed_segments([before, after], near, [True] * len(words), words, times)) == 2
+    # Among one run's matched words the media is uncut: a cue placed off its line there is no segment.
+    whole = Run([Anchor(k, k, times[k], times[k] + 2.0) for k in list(range(3)) + list(range(8, 12))], 2.0, 1.0)
+    assert len(with_placed_segments([whole], timed, [True] * len(words), words, times)) == 1

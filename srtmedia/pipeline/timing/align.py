@@ -67,7 +67,10 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
     sub_times = sync.estimate_word_times(words, cues)
     asr = transcript.words
     asr_keys = [normalize(w.text) for w in asr]
-    ratio, runs, anchors = find_map(MapWords(keys, sub_times, [w.cue_index for w in words], cues, asr_keys,
+    # A word with no time of its own tells the map no place ("" matches no subtitle word).
+    timeless = sync.timeless(asr)
+    map_keys = ["" if j in timeless else k for j, k in enumerate(asr_keys)]
+    ratio, runs, anchors = find_map(MapWords(keys, sub_times, [w.cue_index for w in words], cues, map_keys,
                                              [w.start - sync.WHISPER_LAG for w in asr]), transcript.ratio)
     report(0.05, f"Found {len(runs)} segment(s) of constant offset from {len(anchors)} matches")
     timed = [TimedWord(None, None, 0.0) for _ in words]
@@ -132,7 +135,8 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
     report(1.0, "Word timings done")
     warnings = [fallback_warning(unaligned, words)] if unaligned and options.word_timing else []
     heard = [w.start is not None and i not in guessed and i not in unspoken for i, w in enumerate(timed)]
-    return Alignment(timed, ratio, runs, len(anchors), heard, warnings)
+    segments = sync.with_placed_segments(runs, timed, heard, words, sub_times)
+    return Alignment(timed, ratio, segments, len(anchors), heard, warnings)
 
 
 def fallback_warning(chunks, words):

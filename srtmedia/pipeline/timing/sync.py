@@ -20,6 +20,7 @@ HEARD_ALIKE = 0.45
 MIN_HEARD_LETTERS = 8    # fewer recognised letters than this can't overrule anything
 CUE_REACH = 3.0          # seconds a cue's own words may lie from where its times put them
 EXTRA_WORDS = 3          # recognised words more than the subtitles have between two anchors: an unsubtitled line
+COLLAPSED = 0.01         # seconds: a recognised word this short, at one instant with its neighbour, has no time
 
 
 @dataclass
@@ -71,6 +72,23 @@ def likeness(sub_keys, heard_keys):
 
 def _letters(keys):
     return "".join(c for k in keys for c in k if c.isalpha())
+
+
+def timeless(asr):
+    """Indices of recognised words whose times Whisper collapsed: zero-length words at one instant.
+
+    Where the decoder lost its timestamps in a clip (seed 940174: a sentence
+    said at 46 s given as ten words at 63.96 s, the clip's end), the words
+    are right but their time is not where they were said: matched, they
+    would pull their cue, and the segment it opens, to that instant.
+    """
+    out = set()
+    for k in range(1, len(asr)):
+        a, b = asr[k - 1], asr[k]
+        if (a.heard and b.heard and abs(a.start - b.start) <= COLLAPSED
+                and a.end - a.start <= COLLAPSED and b.end - b.start <= COLLAPSED):
+            out |= {k - 1, k}
+    return out
 
 
 def estimate_word_times(words, cues):
@@ -148,6 +166,56 @@ def cue_edges(runs, anchors, words, cues, sub_times):
         edges.append((lead, min([lead_at] + strays) if lead < first else None,
                       tail, max([tail_at] + strays_after) if tail > last else None))
     return edges
+
+
+def with_placed_segments(runs, timed, heard, words, sub_times):
+    """``runs`` and a Run for each stretch of cues placed between them on an offset of its own.
+
+    A segment of a cue or two (a line or two between two breaks) gives the map
+    too few words to pay for its cuts, and its cues are placed afterwards
+    (``gap``), on their speech, off both neighbouring runs' lines: the map's
+    segments then miss the segment, and its cuts. A stretch of found cues none
+    of whose words the runs matched, on one offset (within RUN_TOLERANCE),
+    is a segment when that offset lies further than CUE_REACH (beyond hand
+    timing's error) from the runs before and after it, and it lies between
+    them, not among one run's matched words.
+    """
+    if not runs:
+        return runs
+    matched = {a.sub for r in runs for a in r.anchors}
+    by_cue = {}
+    for w in words:
+        by_cue.setdefault(w.cue_index, []).extend([] if w.sound else [w.id])
+    stretches, current = [], []
+    for cue in sorted(by_cue):
+        members = by_cue[cue]
+        offset = _placed_offset(members, timed, heard, matched, sub_times, runs[0].ratio)
+        if current and (offset is None or abs(offset - current[-1][1]) > RUN_TOLERANCE):
+            stretches.append(current)
+            current = []
+        if offset is not None:
+            current.append((members, offset))
+    stretches += [current] if current else []
+    out = list(runs)
+    for stretch in stretches:
+        ids = [i for members, _ in stretch for i in members]
+        offset = sorted(o for _, o in stretch)[len(stretch) // 2]
+        before = [r for r in runs if r.anchors[0].sub < ids[0]]
+        after = [r for r in runs if r.anchors[0].sub > ids[-1]]
+        # Inside a run's matched words the media is uncut: a cue placed off
+        # its line there (on a line said twice, say) was misplaced.
+        inside = before and before[-1].anchors[-1].sub > ids[-1]
+        if not inside and all(abs(offset - r.offset) > CUE_REACH for r in before[-1:] + after[:1]):
+            out.append(Run([Anchor(i, -1, sub_times[i], timed[i].start) for i in ids], offset, runs[0].ratio))
+    return sorted(out, key=lambda r: r.anchors[0].sub)
+
+
+def _placed_offset(members, timed, heard, matched, sub_times, ratio):
+    """The offset a cue's words were placed on, if found (all heard) and unmatched by the runs; else None."""
+    if not members or any(i in matched or not heard[i] for i in members):
+        return None
+    offsets = sorted(timed[i].start - ratio * sub_times[i] for i in members)
+    return offsets[len(offsets) // 2]
 
 
 def describe(ratio, runs, sub_end):
