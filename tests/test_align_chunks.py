@@ -53,7 +53,7 @@ def test_words_after_an_unspoken_cue_are_realigned_from_the_pause_before_the_nex
     # 0.2-1.4 s, then a pause (1.4-1.6 s), then cue 1 ("here now") heard at 1.7 s.
     # Aligned together, "here" was pulled onto the line's end at 1.2 s.
     from srtmedia.pipeline.model import Cue, TimedWord
-    from srtmedia.pipeline.timing import align
+    from srtmedia.pipeline.timing import realign
     from srtmedia.pipeline.timing.chunks import Chunk
 
     calls = []
@@ -63,14 +63,14 @@ def test_words_after_an_unspoken_cue_are_realigned_from_the_pause_before_the_nex
             calls.append((offset, tokens))
             return [(offset + 0.1 + 0.3 * k, offset + 0.35 + 0.3 * k, 0.9) for k in range(len(tokens))]
 
-    monkeypatch.setattr(align, "shared_aligner", lambda: Aligner())
+    monkeypatch.setattr(realign, "shared_aligner", lambda: Aligner())
     energy = energy_with_pauses((1.4, 1.6, -60.0))
     asr = [RecognizedWord("here", 1.7, 2.0, 0.9), RecognizedWord("now", 2.0, 2.3, 0.9)]
     run = Run([Anchor(1, 0, 1.0, 1.7), Anchor(2, 1, 1.3, 2.0)], offset=0.7, ratio=1.0)
     cues = [Cue(0, 0.0, 0.9, "gone"), Cue(1, 1.0, 1.6, "here now")]
     timed = [TimedWord(0.2, 1.1, 0.5), TimedWord(1.2, 1.9, 0.5), TimedWord(2.0, 2.3, 0.5)]
     tokens = [["gone"], ["here"], ["now"]]
-    align._realign_past(timed, {0}, [Chunk(0, 2, 0.1, 3.0)], [run], tokens, asr, energy,
+    realign.realign_past(timed, {0}, [Chunk(0, 2, 0.1, 3.0)], [run], tokens, asr, energy,
                         np.zeros(16000 * 5, np.float32), cues, [0, 1, 1])
     assert len(calls) == 1 and 1.4 <= calls[0][0] <= 1.6 and calls[0][1] == ["here", "now"]
     assert timed[1].start >= 1.5 and timed[0] == TimedWord(0.2, 1.1, 0.5)
@@ -90,7 +90,7 @@ def _run_on_case():
 
 
 def test_a_chunk_that_another_line_runs_on_into_starts_where_the_two_meet_not_at_a_pause_inside_it():
-    from srtmedia.pipeline.timing.align import heard_before
+    from srtmedia.pipeline.timing.realign import heard_before
 
     energy, asr, run = _run_on_case()
     assert plan_chunks(run, asr, energy, cue_of=[0, 0])[0].start < 1.0   # the closure inside the line
@@ -100,7 +100,7 @@ def test_a_chunk_that_another_line_runs_on_into_starts_where_the_two_meet_not_at
 
 
 def test_words_heard_before_a_chunk_inside_a_cue_or_matched_are_not_another_line():
-    from srtmedia.pipeline.timing.align import heard_before
+    from srtmedia.pipeline.timing.realign import heard_before
 
     _, asr, _ = _run_on_case()
     through = Anchor(1, 2, 1.5, 1.5)   # word 1, the first of cue 1 after cue 0's word 0
@@ -144,7 +144,7 @@ def test_stand_in_cues_are_not_cut_at_a_stops_closure():
 def test_an_unmatched_first_word_heard_just_before_the_anchor_parts_the_cue_from_the_line_before():
     # "... to the minute." (a line the subtitles lack), then the cue "The sun came up":
     # "the" was heard but left unmatched, so the chunk starts with it, after "minute".
-    from srtmedia.pipeline.timing.align import first_heard, heard_before
+    from srtmedia.pipeline.timing.realign import first_heard, heard_before
 
     asr = [RecognizedWord("the", 0.4, 0.5, 0.9), RecognizedWord("minute", 0.5, 1.0, 0.9),
            RecognizedWord("the", 1.5, 1.6, 0.9), RecognizedWord("sun", 1.7, 2.0, 0.9)]
@@ -159,7 +159,7 @@ def test_an_unmatched_first_word_heard_just_before_the_anchor_parts_the_cue_from
 
 def test_a_cue_first_word_glued_onto_the_cue_before_long_before_it_was_heard_is_pulled_early():
     from srtmedia.pipeline.model import TimedWord
-    from srtmedia.pipeline.timing.align import _pulled_early
+    from srtmedia.pipeline.timing.realign import _pulled_early
     from srtmedia.pipeline.timing.chunks import Chunk
 
     asr = [RecognizedWord("himself", 1.0, 1.5, 0.9), RecognizedWord("now", 3.0, 3.3, 0.9),
@@ -174,7 +174,7 @@ def test_a_cue_first_word_glued_onto_the_cue_before_long_before_it_was_heard_is_
 
 
 def test_a_lone_word_heard_after_a_pause_before_a_cue_is_its_first_syllable_not_another_line():
-    from srtmedia.pipeline.timing.align import lone_after_pause
+    from srtmedia.pipeline.timing.realign import lone_after_pause
 
     # "needed." then a pause (1.0-1.6 s), then "We began" for "began": "We" is its first syllable.
     energy = energy_with_pauses((1.0, 1.6, -60.0))

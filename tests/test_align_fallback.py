@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from srtmedia.pipeline import Options
-from srtmedia.pipeline.timing.align import _after_other_speech, _without_a_cue, align_words
+from srtmedia.pipeline.timing.align import _without_a_cue, align_words
+from srtmedia.pipeline.timing.realign import after_other_speech
 from srtmedia.pipeline.timing.chunks import Chunk, store_times
 from srtmedia.pipeline.timing.forced import ForcedAligner, int16_samples
 from srtmedia.pipeline.timing.sync import Anchor, Run
@@ -122,5 +123,5 @@ def test_a_chunk_begun_inside_its_first_word_takes_its_start_from_the_speech_run
     store_times(timed, tokens, chunk, ForcedAligner().align(
         int16_samples(audio, chunk.start, chunk.end), [t for ts in tokens for t in ts], chunk.start))
     assert timed[0].start >= onset + 0.1
-    _after_other_speech(timed, chunk, tokens, asr, 5, audio, "en")
+    after_other_speech(timed, chunk, tokens, asr, 5, audio, "en")
     assert abs(timed[0].start - onset) <= 0.03

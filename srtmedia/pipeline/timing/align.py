@@ -8,6 +8,8 @@
 4. Words between runs (around a cut) are tried, whole cues at a time, at the
    end of the run before and the start of the run after (``gap``); words that
    fit neither, or only where the recogniser heard other words, are not spoken.
+5. Words pulled onto speech the subtitles lack are aligned again (``realign``),
+   and every word's start is moved onto its voice (``onsets``).
 """
 from dataclasses import dataclass, field
 
@@ -23,6 +25,8 @@ from srtmedia.pipeline.timing.mapping import find_map
 from srtmedia.pipeline.model import TimedWord
 from srtmedia.pipeline.timing.energy import Energy
 from srtmedia.pipeline.timing.onsets import snap_to_onsets
+from srtmedia.pipeline.timing.realign import (after_other_speech, first_heard, other_speech_ends, pause_before,
+                                              realign_past, runs_on)
 from srtmedia.pipeline.text.words import normalize
 
 CHUNK_MIN = 6.0       # seconds: don't cut a chunk shorter than this
@@ -33,15 +37,6 @@ STAND_IN_NEAR = 0.1   # seconds off a stand-in cue boundary such a silence may s
 # Stand-in chunks are cut shorter: no recogniser's time tells the onset snap where a
 # word glued onto the last across a pause starts (onsets.snap_to_onsets), a cut there does.
 STAND_IN_MIN = 2.0
-LEAD_REACH = 0.25     # seconds after its cue's mapped start a chunk may begin, when it has words before its first anchor
-RUN_ON_REACH = 0.35   # seconds before the recogniser's start of a word run on from other speech that its onset is sought
-RUN_ON_EARLY = 0.15   # seconds the recogniser's end of a word may lie off the next word's onset
-OTHER_WORDS = 2       # the other speech's last recognised words aligned with a chunk it runs on into
-LEAD_WORDS = 2        # subtitle words before a chunk's first anchor looked for among the recognised words before it
-EARLY = 0.3           # seconds before the recogniser's start a cue's first word glued on was pulled back
-GLUED = 0.02          # seconds between two aligned words under which the second runs on from the first
-LONE_PAUSE = 0.5      # seconds before a recognised word searched for the silence that leaves it alone
-LONE_SLACK = 0.05     # seconds Whisper's start of a word may lie before its sound rises out of silence
 LEFT_OUT_NEAR = 0.2   # seconds off the recogniser's times a chunk aligned without a cue may put its heard words
 
 
@@ -87,11 +82,7 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
     cue_of = [w.cue_index for w in words]
     matched_asr = {a.asr for r in runs for a in r.anchors}
     edges = sync.cue_edges(pieces, anchors, words, cues, sub_times)
-    after = {e[0]: other_end for piece, e in zip(pieces, edges)
-             if (other_end := heard_before(piece.anchors[0], e[0], asr, matched_asr, cue_of, keys, asr_keys))
-             is not None
-             and not lone_after_pause(asr, first_heard(piece.anchors[0], e[0], keys, asr_keys, matched_asr) - 1,
-                                      energy)}
+    after = other_speech_ends(pieces, edges, asr, matched_asr, cue_of, keys, asr_keys, energy)
     plans = [plan_chunks(piece, asr, energy, e, cue_of, after.get(e[0])) for piece, e in zip(pieces, edges)]
     chunks = [c for plan in plans for c in plan]
     run_of = [piece for piece, plan in zip(pieces, plans) for _ in plan]
@@ -114,24 +105,24 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
             unaligned.append(left_out or chunk)
         report(0.1 + 0.8 * (k + 1) / len(chunks), f"Aligning chunk {k + 1}/{len(chunks)}")
     # Only with no pause between: a chunk begun in one holds all of its first word.
-    run_on = _run_on(after, timed, energy)
+    run_on = runs_on(after, timed, energy)
     for piece, plan, e in zip(pieces, plans, edges):
         if e[0] in run_on:
-            _after_other_speech(timed, plan[0], tokens, asr, first_heard(piece.anchors[0], e[0], keys, asr_keys,
-                                                                         matched_asr),
-                                audio, transcript.language or "en")
+            after_other_speech(timed, plan[0], tokens, asr, first_heard(piece.anchors[0], e[0], keys, asr_keys,
+                                                                        matched_asr),
+                               audio, transcript.language or "en")
     gap = Gap(audio, words, cues, keys, tokens, energy, asr, asr_keys)
     for k in range(len(plans) + 1 if options.word_timing else 0):
         gap.place(timed, (pieces[k - 1], plans[k - 1][-1]) if k > 0 else None,
                   (pieces[k], plans[k][0]) if k < len(plans) else None)
     matched = {a.sub for r in runs for a in r.anchors}
     unspoken = gap.heard_as_other(timed, matched) if options.word_timing else []
-    _realign_past(timed, set(unspoken), chunks, run_of, tokens, asr, energy, audio, cues, cue_of, matched_asr,
-                  after)
+    realign_past(timed, set(unspoken), chunks, run_of, tokens, asr, energy, audio, cues, cue_of, matched_asr,
+                 after)
     first_phones = {i: aligner.first_phone(t[0]) for i, t in enumerate(tokens) if t}
     snap_to_onsets(timed, energy, {a.sub: asr[a.asr].start - sync.WHISPER_LAG for r in runs for a in r.anchors
                                    if asr[a.asr].heard}, first_phones, guessed=guessed,
-                   run_on=_run_on(after, timed, energy))
+                   run_on=runs_on(after, timed, energy))
     report(1.0, "Word timings done")
     warnings = [fallback_warning(unaligned, words)] if unaligned and options.word_timing else []
     heard = [w.start is not None and i not in guessed and i not in unspoken for i, w in enumerate(timed)]
@@ -145,54 +136,6 @@ def fallback_warning(chunks, words):
     shown = ", ".join(map(str, cues[:10])) + (", ..." if len(cues) > 10 else "")
     return (f"forced alignment failed on {len(chunks)} stretch(es) of audio; the words of cue(s) {shown} "
             "have the recogniser's times (or their segment's offset), not exact ones")
-
-
-def heard_before(anchor, first_word, asr, matched_asr, cue_of, keys=None, asr_keys=None):
-    """Where the other speech the recogniser heard just before ``anchor`` ends, or None.
-
-    Only for a chunk that begins with its matched word (``first_word``), the
-    first of a cue, or with words the recogniser heard as said just before
-    it (``first_heard``): a word heard before those that matched nothing is a
-    line the subtitles lack, or a mishearing of the cue before, never this
-    chunk's. (Inside a cue, extra words are often a mishearing of its own.)
-    """
-    first = first_heard(anchor, first_word, keys, asr_keys, matched_asr)
-    j = first - 1
-    if (anchor.sub - (anchor.asr - first) != first_word or j < 0 or j in matched_asr
-            or not (asr[j].heard and asr[first].heard)
-            or (first_word > 0 and cue_of[first_word - 1] == cue_of[first_word])):
-        return None
-    return min(asr[j].end, asr[first].start) - sync.WHISPER_LAG
-
-
-def first_heard(anchor, first_word, keys=None, asr_keys=None, matched_asr=()):
-    """Index of the recognised word that starts the chunk whose first anchor is ``anchor``.
-
-    The anchor's own, unless the up to LEAD_WORDS subtitle words before it
-    from ``first_word`` were recognised, word for word, just before it but
-    left unmatched (a short word like "the" is seldom an anchor): those
-    start it, and the speech before them is another's.
-    """
-    n = anchor.sub - first_word
-    if keys is None or not 0 < n <= LEAD_WORDS or anchor.asr < n:
-        return anchor.asr
-    heard = range(anchor.asr - n, anchor.asr)
-    if any(k in matched_asr or not asr_keys[k] for k in heard):
-        return anchor.asr
-    return anchor.asr - n if [asr_keys[k] for k in heard] == keys[first_word:anchor.sub] else anchor.asr
-
-
-def lone_after_pause(asr, j, energy):
-    """Whether the recogniser's word ``j`` is alone after a pause: silence just before it, and its
-    word before (if any) ends before that silence.
-
-    Such a word heard just before a cue's first word is no line the subtitles
-    lack running on into it, but that word's own first syllable heard as
-    another ("We began" for "began", "and then" for "then").
-    """
-    start = asr[j].start - sync.WHISPER_LAG
-    silence = energy.pause(start - LONE_PAUSE, start + LONE_SLACK)
-    return silence is not None and (j == 0 or asr[j - 1].end - sync.WHISPER_LAG <= silence)
 
 
 def plan_chunks(run, asr, energy, edges=None, cue_of=None, after=None):
@@ -212,7 +155,7 @@ def plan_chunks(run, asr, energy, edges=None, cue_of=None, after=None):
     # Words before the first anchor (misheard, or not heard) are said from
     # about where their cue is mapped to start: a pause found after that (a
     # comma's, often quieter than the one before the cue) lies among them.
-    start = _pause_before(energy, heard_at, lead, after) or max(0.0, min(heard_at, lead or heard_at) - 0.3)
+    start = pause_before(energy, heard_at, lead, after) or max(0.0, min(heard_at, lead or heard_at) - 0.3)
     chunks, chunk_first = [], first_word
     for a, b in zip(anchors, anchors[1:]):
         length = asr[a.asr].end - start
@@ -280,13 +223,6 @@ def _fallback(timed, run, chunk, asr, sub_times):
     return guessed
 
 
-def _run_on(after, timed, energy):
-    """The words other speech runs straight into: no pause between that speech's end
-    (``after``, see ``heard_before``) and where they are aligned now."""
-    return {k for k, end in after.items()
-            if timed[k].start is not None and energy.pause(end - RUN_ON_EARLY, timed[k].start) is None}
-
-
 def _without_a_cue(audio, chunk, tokens, run, asr, cue_of):
     """A chunk forced alignment failed on, aligned without one of its cues: (times, that cue's words
     as a Chunk), or (None, None).
@@ -328,109 +264,3 @@ def _tokens_without(tokens, left_out):
         return tokens
     return [[] if left_out.first <= i <= left_out.last else t for i, t in enumerate(tokens)]
 
-
-def _after_other_speech(timed, chunk, tokens, asr, first_heard, audio, language):
-    """Re-align a chunk whose first word other speech runs on into with that speech's last
-    recognised words (up to OTHER_WORDS) before it.
-
-    With no silence between, the chunk's start (where the recogniser put the
-    boundary, or a stop near it) may lie inside the first word, which the
-    aligner then starts there. Given the other words too, it parts the two.
-    """
-    j = first_heard - 1
-    others = [k for k in range(max(0, j - OTHER_WORDS + 1), j + 1) if asr[k].heard]
-    others = [k for k in others if asr[k].start >= asr[j].start - 1.0]
-    if not others:
-        return
-    said = [t for k in others for t in tokens_for(normalize(asr[k].text), language)]
-    start = max(chunk.start - 1.0, asr[others[0]].start - sync.WHISPER_LAG - 0.15)
-    if not said or start >= chunk.start:
-        return
-    own = chunk_tokens(tokens, chunk)
-    times = shared_aligner().align(int16_samples(audio, start, chunk.end), said + own, start)
-    if times is None:
-        return
-    trial = list(timed)
-    store_times(trial, tokens, chunk, times[len(said):])
-    # Only the start may move, and not past where the recogniser's boundary is plausibly off.
-    if 0 < timed[chunk.first].start - trial[chunk.first].start <= RUN_ON_REACH:
-        timed[chunk.first:chunk.last + 1] = trial[chunk.first:chunk.last + 1]
-
-
-def _realign_past(timed, unspoken, chunks, run_of, tokens, asr, energy, audio, cues, cue_of, matched_asr=(),
-                  after=None):
-    """Re-align the rest of a chunk from a pause before a cue's first heard word, where its words
-    were pulled back onto the speech before.
-
-    After an ``unspoken`` cue: aligned with the line the subtitles lack that
-    it was spread over, its last words pull the next cue's first words onto
-    that line's end. Elsewhere: a cue's first word the aligner glued onto the
-    tail of the cue before, EARLY or more before the recogniser heard it, was
-    pulled over a pause a bed kept from being silent. Aligned from
-    the pause before the cue (found as ``plan_chunks`` finds a chunk's
-    start), they keep to their own speech.
-    """
-    for chunk, run in zip(chunks, run_of):
-        heard_all = {a.sub: a for a in run.anchors if asr[a.asr].heard and chunk.first <= a.sub <= chunk.last}
-        ends = [i + 1 for i in range(chunk.first, chunk.last) if i in unspoken and i + 1 not in unspoken]
-        for nxt in ends[-1:] + _pulled_early(timed, chunk, heard_all, asr, cue_of, matched_asr):
-            heard = {k: a for k, a in heard_all.items() if k >= nxt}
-            if heard:
-                _realign_from(timed, nxt, heard[min(heard)], chunk, run, tokens, asr, energy, audio, cues, cue_of,
-                              matched_asr, after)
-
-
-def _pulled_early(timed, chunk, heard, asr, cue_of, matched_asr=()):
-    """The first words of the chunk's cues (after its first) glued onto the previous word's end and
-    EARLY or more before the recogniser heard them: as the cue's anchor, or as up to LEAD_WORDS
-    unmatched words (misheard) just before it."""
-    out = []
-    for k, a in sorted(heard.items()):
-        first = next((j for j in range(k, max(chunk.first, k - LEAD_WORDS) - 1, -1)
-                      if j == chunk.first or cue_of[j - 1] != cue_of[j]), None)
-        if (first is None or first == chunk.first or first in out or cue_of[first] != cue_of[k]
-                or timed[first].start is None or timed[first - 1].end is None
-                or timed[first].start - timed[first - 1].end >= GLUED):
-            continue
-        said = a.asr - (k - first)
-        if any(j < 0 or j in matched_asr or not asr[j].heard for j in range(said, a.asr)):
-            continue
-        if asr[said].start - sync.WHISPER_LAG - timed[first].start >= EARLY:
-            out.append(first)
-    return out
-
-
-def _realign_from(timed, nxt, first, chunk, run, tokens, asr, energy, audio, cues, cue_of, matched_asr, after):
-    """Align words ``nxt``.. of ``chunk`` again from the pause before ``first``, their first heard anchor."""
-    heard_at, lead = asr[first.asr].start, run.media_time(cues[cue_of[nxt]].start)
-    other_end = heard_before(first, nxt, asr, matched_asr, cue_of)
-    if other_end is not None and after is not None:
-        after[nxt] = other_end
-    start = (_pause_before(energy, heard_at, lead, other_end)
-             or energy.quietest(heard_at - RUN_ON_REACH, heard_at + 0.05, width=0.03)[0])
-    if start is None or timed[nxt].start is None or timed[nxt].start >= start or start <= chunk.start:
-        return
-    part = Chunk(nxt, chunk.last, start, chunk.end)
-    times = shared_aligner().align(int16_samples(audio, part.start, part.end), chunk_tokens(tokens, part),
-                                   part.start)
-    if times is not None:
-        store_times(timed, tokens, part, times)
-
-
-def _pause_before(energy, heard_at, lead=None, after=None):
-    """Where a chunk starting with a word heard at ``heard_at`` begins: the pause before it,
-    no later than LEAD_REACH after ``lead`` (its cue's mapped start), or None.
-
-    Where other speech heard just before the word ends (``after``), the chunk
-    begins between the two: the pause there, or where a line run on into the
-    word is quietest. A pause before that lies inside the other speech (a
-    stop, a comma), and from it the aligner pulled the word onto its end.
-    """
-    if after is not None:
-        # Whisper may start the word late: with no silence between, the quietest
-        # point after the other speech's end may be a stop inside the word.
-        lo, hi = max(after - RUN_ON_EARLY, heard_at - 1.0), heard_at + 0.05
-        return energy.pause(lo, hi) or energy.quietest(lo, min(hi, after + RUN_ON_EARLY), width=0.03)[0]
-    if lead is None:
-        return energy.pause(heard_at - 1.0, heard_at + 0.05)
-    return energy.pause(min(heard_at - 1.0, lead - GAP_SLACK), min(heard_at + 0.05, lead + LEAD_REACH))
