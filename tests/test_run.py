@@ -157,24 +157,37 @@ def test_decoder_loops_are_dropped_and_speech_left_without_words_is_found():
         "hello", "again", "every", "map", "is", "a", "set"]
 
 
-def test_speech_a_clip_the_decoder_looped_on_is_recognised_again_a_region_at_a_time(monkeypatch):
-    # Seeds 930164 and 930182: Whisper said one word over and over for a whole
-    # 27 s clip; the loop dropped, the second pass packed its regions into the
-    # same clip again, and 27 s of speech kept no word.
+@pytest.mark.parametrize("derailed", ["loop", "timeless"])
+def test_speech_a_clip_the_decoder_derailed_on_is_recognised_again_a_region_at_a_time(monkeypatch, derailed):
+    # Seeds 930164 and 940174: Whisper said one word over and over for a whole 27 s
+    # clip, or put a sentence's words all at the clip's end and heard nothing else;
+    # the second pass packed the clip's regions together again and derailed the same way.
     from srtmedia.pipeline.audio import speech
     from srtmedia.pipeline.audio.speech import RecognizedWord
 
     regions = [(0.0, 8.0), (8.5, 15.0), (15.4, 24.0)]
 
     def decoder(model, audio, clips, options, cancelled, progress):
-        # On a clip holding more than one region it says "Rimmer" over and over; else 2 words a second.
+        # Derails on a clip holding more than one region; else 2 words a second.
         words = []
         for c in clips:
-            alone = sum(c["start"] <= s and e <= c["end"] for s, e in regions) == 1
-            words += [RecognizedWord(f"word{t:.1f}" if alone else "Rimmer", t, t + 0.3, 0.9)
-                      for t in np.arange(c["start"], c["end"], 0.5)]
+            if sum(c["start"] <= s and e <= c["end"] for s, e in regions) == 1:
+                words += [RecognizedWord(f"word{t:.1f}", t, t + 0.3, 0.9) for t in np.arange(c["start"], c["end"], 0.5)]
+            elif derailed == "loop":
+                words += [RecognizedWord("Rimmer", t, t + 0.3, 0.9) for t in np.arange(c["start"], c["end"], 0.5)]
+            else:
+                words += [RecognizedWord(w, c["end"] + 0.9, c["end"] + 0.9, 0.5) for w in "most species live for".split()]
         return words
 
     monkeypatch.setattr(speech, "_recognise", decoder)
     words = speech.recognise(None, None, regions, None, lambda: False, lambda end: None)
     assert all(any(s <= w.start < e for w in words) for s, e in regions)
+    assert all(w.end > w.start for w in words)
+
+
+def test_words_given_no_time_are_dropped_but_short_words_are_kept():
+    from srtmedia.pipeline.audio.speech import RecognizedWord, drop_timeless
+
+    said = [RecognizedWord("a", 1.0, 1.0, 0.9), RecognizedWord("cat", 1.0, 1.3, 0.9)]
+    timeless = [RecognizedWord(w, 63.96, 63.96, 0.5) for w in "most species live for".split()]
+    assert drop_timeless(said + timeless) == said

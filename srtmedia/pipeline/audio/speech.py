@@ -30,6 +30,8 @@ MIN_HOLE = 1.0     # seconds of speech with (next to) no word in them worth a se
 MIN_WORD_RATE = 0.4  # words a second under which the recogniser skipped speech (people say 2-3)
 LOOP_REPEATS = 3   # a phrase said this many times in a row is a decoding loop
 LOOP_MAX_WORDS = 8
+TIMELESS = 0.01    # seconds: a word shorter than this was given no time, as were its neighbours at that instant
+TIMELESS_RUN = 3   # so many words in a row given no time at one instant (two can be a clipped "a", "the")
 VAD_BLOCK = 60.0   # seconds of audio per VAD pass (the ONNX runtime keeps an arena the size of the largest)
 
 
@@ -225,27 +227,63 @@ def transcribe(audio, options, progress=None, is_cancelled=None, plan=None, spee
 
 
 def recognise(model, audio, regions, options, cancelled, progress):
-    """The words recognised in ``regions`` [(start, end)], loops dropped and skipped speech tried again."""
-    words = drop_loops(_recognise(model, audio, pack_clips(regions), options, cancelled, progress))
+    """The words recognised in ``regions`` [(start, end)], derailments dropped and skipped speech tried again."""
+    words = kept_words(_recognise(model, audio, pack_clips(regions), options, cancelled, progress))
     holes = unheard_speech(regions, words)
     if holes:
         # Alone in its clip, the skipped speech no longer follows the voice that derailed the decoder.
-        said = _recognise(model, audio, pack_clips(holes), options, cancelled, lambda end: None)
-        again = drop_loops(said)
+        clips = pack_clips(holes)
+        said = _recognise(model, audio, clips, options, cancelled, lambda end: None)
+        again = kept_words(said)
         words = heard_more(words, again, holes)
-        # A clip the decoder looped on throughout (seed 930164: one name said 75 times over
-        # 27 s) loops the same way when its holes are packed together again: those holes,
-        # and only those, are tried once more, each in a clip of its own.
-        looped = [h for h in unheard_speech(holes, words) if _inside(said, h) > _inside(again, h)]
-        if looped:
-            alone = [clip for hole in looped for clip in pack_clips([hole])]
-            words = heard_more(words, drop_loops(_recognise(model, audio, alone, options, cancelled,
-                                                            lambda end: None)), looped)
+        # A clip the decoder derailed on throughout (seed 930164: one name said 75 times
+        # over 27 s; seed 940174: a sentence's words all put at one instant, the rest of
+        # the clip unheard) derails the same way when its holes are packed together
+        # again: those holes, and only those, are tried once more, each in a clip of its own.
+        derailed = derailed_clips(clips, said, again)
+        left = [h for h in unheard_speech(holes, words)
+                if any(c["start"] <= h[0] + 0.01 and h[1] <= c["end"] + 0.01 for c in derailed)]
+        if left:
+            alone = [clip for hole in left for clip in pack_clips([hole])]
+            words = heard_more(words, kept_words(_recognise(model, audio, alone, options, cancelled,
+                                                            lambda end: None)), left)
     return words
 
 
-def _inside(words, hole):
-    return sum(hole[0] - 0.1 <= w.start <= hole[1] for w in words)
+def kept_words(words):
+    """``words`` without decoder loops (``drop_loops``) and words given no time (``drop_timeless``)."""
+    return drop_timeless(drop_loops(words))
+
+
+def derailed_clips(clips, said, kept):
+    """The ``clips`` some of whose recognised words (``said``) were dropped from ``kept``.
+
+    A word belongs to the last clip starting at or before it: a decoder that
+    derails may put words past its clip's end.
+    """
+    kept_ids = {id(w) for w in kept}
+    starts = [c["start"] for c in clips]
+    dropped = {max(0, bisect.bisect_right(starts, w.start) - 1) for w in said if id(w) not in kept_ids}
+    return [clips[k] for k in sorted(dropped)]
+
+
+def drop_timeless(words):
+    """``words`` without runs of TIMELESS_RUN or more words of no length at one instant.
+
+    Whisper's word timing sometimes fails for the rest of a clip and puts all
+    its words at one instant, often the clip's end: where they were said is lost.
+    """
+    keep = [True] * len(words)
+    k = 0
+    while k < len(words):
+        n = k
+        while (n < len(words) and words[n].end - words[n].start < TIMELESS
+               and abs(words[n].start - words[k].start) < TIMELESS):
+            n += 1
+        if n - k >= TIMELESS_RUN:
+            keep[k:n] = [False] * (n - k)
+        k = max(n, k + 1)
+    return [w for w, kept in zip(words, keep) if kept]
 
 
 def heard_in(model, language):
