@@ -188,6 +188,8 @@ def test_speech_a_clip_the_decoder_derailed_on_is_recognised_again_a_region_at_a
 def test_words_given_no_time_are_dropped_but_short_words_are_kept():
     from srtmedia.pipeline.audio.speech import RecognizedWord, drop_timeless
 
-    said = [RecognizedWord("a", 1.0, 1.0, 0.9), RecognizedWord("cat", 1.0, 1.3, 0.9)]
+    said = [RecognizedWord("the", 62.5, 63.9, 0.9)]
     timeless = [RecognizedWord(w, 63.96, 63.96, 0.5) for w in "most species live for".split()]
-    assert drop_timeless(said + timeless) == said
+    after = [RecognizedWord("keep", 66.6, 67.0, 0.9), RecognizedWord("a", 67.0, 67.0, 0.9),
+             RecognizedWord("cat", 67.0, 67.3, 0.9)]
+    assert drop_timeless(said + timeless + after) == said + after

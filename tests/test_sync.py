@@ -202,15 +202,6 @@ def test_a_cue_whose_rare_words_were_heard_in_place_is_matched_however_many_othe
     assert {keys[a.sub] for r in runs for a in r.anchors if cue_of[a.sub] == 20} == {"rare0", "rare1", "rare2"}
 
 
-def test_words_whisper_gave_one_instant_have_no_time():
-    from srtmedia.pipeline.audio.speech import RecognizedWord
-    from srtmedia.pipeline.timing.sync import timeless
-
-    asr = [RecognizedWord("the", 62.5, 63.9, 0.9)] + [RecognizedWord(w, 63.96, 63.96, 0.9) for w in "most species live".split()]
-    asr += [RecognizedWord("keep", 66.6, 67.0, 0.9), RecognizedWord("a", 67.0, 67.0, 0.9)]
-    assert timeless(asr) == {1, 2, 3}
-
-
 def test_a_cue_placed_between_runs_on_an_offset_of_its_own_is_a_segment():
     from srtmedia.pipeline.model import SubWord, TimedWord
     from srtmedia.pipeline.timing.sync import Run, estimate_word_times, with_placed_segments

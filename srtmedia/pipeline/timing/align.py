@@ -62,10 +62,7 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
     sub_times = sync.estimate_word_times(words, cues)
     asr = transcript.words
     asr_keys = [normalize(w.text) for w in asr]
-    # A word with no time of its own tells the map no place ("" matches no subtitle word).
-    timeless = sync.timeless(asr)
-    map_keys = ["" if j in timeless else k for j, k in enumerate(asr_keys)]
-    ratio, runs, anchors = find_map(MapWords(keys, sub_times, [w.cue_index for w in words], cues, map_keys,
+    ratio, runs, anchors = find_map(MapWords(keys, sub_times, [w.cue_index for w in words], cues, asr_keys,
                                              [w.start - sync.WHISPER_LAG for w in asr]), transcript.ratio)
     report(0.05, f"Found {len(runs)} segment(s) of constant offset from {len(anchors)} matches")
     timed = [TimedWord(None, None, 0.0) for _ in words]

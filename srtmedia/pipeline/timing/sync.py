@@ -20,7 +20,6 @@ HEARD_ALIKE = 0.45
 MIN_HEARD_LETTERS = 8    # fewer recognised letters than this can't overrule anything
 CUE_REACH = 3.0          # seconds a cue's own words may lie from where its times put them
 EXTRA_WORDS = 3          # recognised words more than the subtitles have between two anchors: an unsubtitled line
-COLLAPSED = 0.01         # seconds: a recognised word this short, at one instant with its neighbour, has no time
 
 
 @dataclass
@@ -72,23 +71,6 @@ def likeness(sub_keys, heard_keys):
 
 def _letters(keys):
     return "".join(c for k in keys for c in k if c.isalpha())
-
-
-def timeless(asr):
-    """Indices of recognised words whose times Whisper collapsed: zero-length words at one instant.
-
-    Where the decoder lost its timestamps in a clip (seed 940174: a sentence
-    said at 46 s given as ten words at 63.96 s, the clip's end), the words
-    are right but their time is not where they were said: matched, they
-    would pull their cue, and the segment it opens, to that instant.
-    """
-    out = set()
-    for k in range(1, len(asr)):
-        a, b = asr[k - 1], asr[k]
-        if (a.heard and b.heard and abs(a.start - b.start) <= COLLAPSED
-                and a.end - a.start <= COLLAPSED and b.end - b.start <= COLLAPSED):
-            out |= {k - 1, k}
-    return out
 
 
 def estimate_word_times(words, cues):
