@@ -17,6 +17,7 @@ GAP_SKIP = 2          # cues that fit neither side a gap leaves out, to try thos
 SKIP_NEAR = 1.0       # seconds from its mapped start a cue tried past a left-out one may lie
 STRETCH_GAP = 1.0     # seconds: recognised words further apart are separate stretches of speech
 PHRASE_GAP = 0.3      # seconds: recognised words further apart may be two speakers' lines (a sentence's pause)
+WORD_CUT_ALIKE = 0.75  # likeness a line cut from other speech at any word needs: many more parts to choose from
 ALONE_GAP = 0.5       # seconds of media between a tried cue's mapped times and the side's chunk: tried alone too
 CHANCE_MATCH_WORDS = 4  # words a cue needs for one matched word of it to be chance, not evidence it was said
 VOICED_WORD = 0.4     # share of a word's frames louder than silence under which it lies mostly on a pause
@@ -94,6 +95,7 @@ class Gap:
         # it from a side: those are tried without it, but only where the
         # side's offset puts them (else they took the left-out cue's audio).
         self.near = SKIP_NEAR
+        skipped = {}
         for leading, side in ((True, before), (False, after)):
             for _ in range(GAP_SKIP if side else 0):
                 edge = self.cue_of[gap[0] if leading else gap[-1]] if gap else None
@@ -101,7 +103,7 @@ class Gap:
                 if not left_out or len(left_out) == len(gap):
                     break
                 for i in left_out:
-                    self.tokens[i] = []
+                    skipped[i], self.tokens[i] = self.tokens[i], []
                 gap = [i for i in gap if self.cue_of[i] != edge]
                 while gap:
                     if leading:
@@ -112,7 +114,14 @@ class Gap:
                         break
                     side, gap = (side[0], chunk), gap[m:] if leading else gap[:-m]
         self.near = None
-        self._on_heard_speech(timed, before or after, gap)
+        # A cue a side left out may still be a line of its own between two edits
+        # (seed 940184: a cue between a removed stretch and an unspoken cue).
+        for i, tokens in skipped.items():
+            self.tokens[i] = tokens
+        self._on_heard_speech(timed, before or after, sorted(set(gap) | set(skipped)))
+        for i in skipped:
+            if timed[i].start is None:
+                self.tokens[i] = []
 
     def _on_heard_speech(self, timed, side, gap):
         """Cues neither side's offset places, tried alone on unclaimed recognised speech alike their words.
@@ -361,12 +370,20 @@ def _alike_part(stretch, keys):
     stretch's edge. Only the most alike part is tried: one that takes in a
     phrase of the other speech as well may still be alike, and the line
     aligned there would start on it. Parts inside a stretch are not tried:
-    the more parts, the likelier one resembles a line by chance.
+    the more parts, the likelier one resembles a line by chance. A line run
+    on from other speech with no pause at all (seed 940184: "...standard
+    time, and they sent it down") is the words at the stretch's edge from
+    any word on, which must then be much more alike (WORD_CUT_ALIKE).
     """
     cuts = [n for n in range(1, len(stretch)) if stretch[n][0] - stretch[n - 1][1] >= PHRASE_GAP]
-    parts = [(0, len(stretch))] + [(0, n) for n in cuts] + [(n, len(stretch)) for n in cuts]
-    score, a, b = max((sync.likeness(keys, [k for _, _, k in stretch[a:b]]), a, b) for a, b in parts)
-    return (stretch[a][0], stretch[b - 1][1]) if score >= sync.HEARD_ALIKE else None
+    at_pauses = [(0, len(stretch))] + [(0, n) for n in cuts] + [(n, len(stretch)) for n in cuts]
+    at_words = [p for n in range(1, len(stretch)) if n not in cuts for p in ((0, n), (n, len(stretch)))]
+    alike = [(score, a, b) for parts, least in ((at_pauses, sync.HEARD_ALIKE), (at_words, WORD_CUT_ALIKE))
+             for a, b in parts if (score := sync.likeness(keys, [k for _, _, k in stretch[a:b]])) >= least]
+    if not alike:
+        return None
+    _, a, b = max(alike)
+    return stretch[a][0], stretch[b - 1][1]
 
 
 def _voiced_enough(voiced, lengths):
