@@ -25,8 +25,8 @@ def _stats(errors):
     """
     e = np.asarray(errors, dtype=float)
     if not len(e):
-        return {"n": 0, "median_ms": None, "p95_ms": None, "max_ms": None, "within_pct": None}
-    return {"n": int(len(e)),
+        return {"n": 0, "median_ms": None, "p95_ms": None, "max_ms": None, "within_pct": None, "within": 0}
+    return {"n": int(len(e)), "within": int((e <= WITHIN).sum()),
             "median_ms": _ms(np.percentile(e, 50, method="nearest")),
             "p95_ms": _ms(np.percentile(e, 95, method="nearest")),
             "max_ms": _ms(e.max()),
