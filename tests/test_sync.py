@@ -226,3 +226,41 @@ def test_a_cue_placed_between_runs_on_an_offset_of_its_own_is_a_segment():
     # Among one run's matched words the media is uncut: a cue placed off its line there is no segment.
     whole = Run([Anchor(k, k, times[k], times[k] + 2.0) for k in list(range(3)) + list(range(8, 12))], 2.0, 1.0)
     assert len(with_placed_segments([whole], timed, [True] * len(words), words, times)) == 1
+
+
+
+# Seed 2 is left out: there cue 22 lies over the copy on the first segment's
+# own line, so no segment of its own is made (no cut paid for it).
+@pytest.mark.parametrize("seed", [0, 1, 3])
+def test_a_removed_refrain_is_not_a_segment_on_its_unsubtitled_copy(seed):
+    # Sentences 20-24 are cut from the media; the refrain (22, 25, 27) is
+    # subtitled at 22 and 27, and said unsubtitled at 25, just after the cut:
+    # that copy must not make cue 22 a segment of its own (seed 970003).
+    words, truth = _programme(seed, sentences=40, repeated=(22, 25, 27),
+                              events={20: ("removed", 5), 25: "unsubtitled"})
+    ratio, runs, _ = find_map(words)
+    assert len(runs) == 2
+    assert not any(words.cue_of[a.sub] == 22 for r in runs for a in r.anchors)
+    assert max(_cue_errors(words, truth, ratio, runs)) <= 0.1
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_removed_cue_is_not_a_segment_on_the_common_words_of_a_like_line(seed):
+    # Cue 22 is cut from the media with 20-24. Just after the cut, a line
+    # the subtitles lack (25) says cue 22's common words but not its own,
+    # which are heard nowhere (seed 970006): cue 22 is no segment of its own.
+    words, truth = _programme(seed, sentences=40, events={20: ("removed", 5), 25: "unsubtitled"})
+    said = [i for i, c in enumerate(words.cue_of) if c == 22]
+    own = ["turn", "on", "first", "switch", "lamp", "door", "wait", "few", "minutes", "slowly", "twice", "here"]
+    keys, times, cue_of = list(words.sub_keys), list(words.sub_times), list(words.cue_of)
+    cue = words.cues[22]
+    keys[said[0]:said[-1] + 1] = own
+    times[said[0]:said[-1] + 1] = [cue.start + (cue.end - cue.start) * n / len(own) for n in range(len(own))]
+    cue_of[said[0]:said[-1] + 1] = [22] * len(own)
+    like = ["turn", "on", "second", "switch", "lamp", "door", "walk"]
+    lo, hi = truth[19] + words.cues[19].end - words.cues[19].start + 0.2, truth[25] - 0.2
+    heard = [(k, t) for k, t in zip(words.asr_keys, words.asr_times) if not lo <= t <= hi]
+    heard = sorted(heard + [(k, lo + 0.3 * n) for n, k in enumerate(like)], key=lambda kt: kt[1])
+    changed = Words(keys, times, cue_of, words.cues, [k for k, _ in heard], [t for _, t in heard])
+    _, runs, _ = find_map(changed)
+    assert not any(changed.cue_of[a.sub] == 22 for r in runs for a in r.anchors)

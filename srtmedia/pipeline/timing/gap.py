@@ -47,6 +47,7 @@ class Gap:
         self.heard_at = {}
         self.fits = {}   # cue -> fit of a confirmed cue (see _reference_fit)
         self.said = {self.cue_of[m[0]]: m for m in self._by_cue(range(len(keys)))}  # cue -> its said words
+        self.repeated = sync.repeated_cues(keys, self.cue_of)
 
     def heard(self, start, end):
         """The recognised words said during that stretch of media."""
@@ -128,13 +129,15 @@ class Gap:
 
         Past a break the subtitles lack, a cue too poorly heard to make a
         segment of its own lies at no side's offset; the recogniser's words
-        where it was said still resemble it.
+        where it was said still resemble it. Not a refrain's: speech alike it
+        may be a copy the subtitles lack (seed 970003).
         """
         if not side:
             return
         by_cue = {}
         for i in gap:
-            by_cue.setdefault(self.cue_of[i], []).append(i)
+            if self.cue_of[i] not in self.repeated:
+                by_cue.setdefault(self.cue_of[i], []).append(i)
         for members in by_cue.values():
             if timed[members[0]].start is not None:
                 continue

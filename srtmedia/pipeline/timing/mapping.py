@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from srtmedia.pipeline.timing.offsets import candidate_offsets
-from srtmedia.pipeline.timing.sync import RUN_TOLERANCE, Anchor, Run
+from srtmedia.pipeline.timing.sync import RUN_TOLERANCE, Anchor, Run, repeated_cues
 
 # Frame-rate conversions that real subtitle files suffer from, and their inverses.
 KNOWN_RATIOS = (1.0, 25 / 23.976, 24 / 23.976, 25 / 24, 30 / 29.97)
@@ -66,6 +66,7 @@ class Words:
         # A word said often is heard near any place by chance: it weighs less.
         span = max(self.asr_times, default=0.0) - min(self.asr_times, default=0.0) + CHANCE_WINDOW
         self.weight = {k: math.exp(-len(v) * CHANCE_WINDOW / span) for k, v in self.asr_by_key.items()}
+        self.repeated = repeated_cues(self.sub_keys, self.cue_of)
         self.cue_words, self.sub_by_key = {}, {}
         for i, key in enumerate(self.sub_keys):
             if key and key in self.asr_by_key:
@@ -134,7 +135,7 @@ def _fit(words, ratio):
         strays += _yield_overlap(runs, anchors, ratio)
         last_heard = runs[-1].anchors[-1].asr if runs else -1
         anchors = [a for a in anchors if a.asr > last_heard]
-        if len(anchors) >= MIN_RUN_ANCHORS:
+        if len(anchors) >= MIN_RUN_ANCHORS and not _another_line(words, anchors):
             runs.append(_fitted_run(anchors, ratio))
             strays += outliers
         else:
@@ -146,6 +147,27 @@ def _fit(words, ratio):
     fit = sum(max(0.0, 1 - ((a.media_time - r.media_time(a.sub_time)) / RUN_TOLERANCE) ** 2)
               for r in runs for a in r.anchors)
     return runs, strays, fit - CUT_COST * max(0, len(runs) - 1)
+
+
+def _another_line(words, anchors):
+    """Whether a segment of one cue's words is more likely another line than the cue.
+
+    A segment all its own costs a cut more than leaving the cue out, and a
+    cue the media lacks may pay that next to a real cut: with the common
+    words of a like line ("turn on the second switch and walk", seed 970006),
+    its words heard nowhere not counted by ``segment_anchors``; or as a line
+    the subtitles repeat, whose unsubtitled copy says it (seed 970003). So
+    the cue must not be a repeated one, and most of it must be heard there,
+    words heard nowhere counting in full.
+    """
+    cues = {words.cue_of[a.sub] for a in anchors}
+    if len(cues) > 1:
+        return False
+    (cue,) = cues
+    if cue in words.repeated:
+        return True
+    found = sum(words.weight[words.sub_keys[a.sub]] for a in anchors)
+    return found < 0.5 * words.cue_size(cue)
 
 
 def cue_scores(words, ratio, offsets):

@@ -69,6 +69,22 @@ def likeness(sub_keys, heard_keys):
     return SequenceMatcher(None, said, heard, autojunk=False).ratio()
 
 
+def repeated_cues(keys, cue_of):
+    """The cues whose said words (``keys``, "" for sound tags) another cue repeats word for word: a refrain.
+
+    A refrain is often said more times than it is subtitled: speech alike
+    such a cue may be any of its copies, so it is no evidence of where the cue lies.
+    """
+    lines = {}
+    for key, cue in zip(keys, cue_of):
+        if key:
+            lines.setdefault(cue, []).append(key)
+    copies = {}
+    for cue, said in lines.items():
+        copies.setdefault(tuple(said), []).append(cue)
+    return {c for same in copies.values() if len(same) > 1 for c in same}
+
+
 def _letters(keys):
     return "".join(c for k in keys for c in k if c.isalpha())
 
