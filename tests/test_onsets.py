@@ -380,3 +380,15 @@ def test_a_short_word_voice_activity_detection_missed_before_a_stops_closure_sta
     energy = Energy(audio, speech=[(after - 0.06, after + len(rest) / SAMPLE_RATE)])
     snap_to_onsets(timed, energy, first_phones={0: "IH", 1: "AA"})
     assert abs(timed[0].start - said) <= 0.03, timed[0]
+
+
+def test_a_word_parted_from_other_speech_keeps_its_start():
+    word = synthesize("entrance")
+    audio = np.concatenate([_seconds(0.5), word, _seconds(0.5)])
+    energy = Energy(audio, speech=[(0.44, 0.56 + len(word) / SAMPLE_RATE)])
+    end = 0.5 + len(word) / SAMPLE_RATE
+    moved, kept = [TimedWord(0.3, end, 0.9)], [TimedWord(0.3, end, 0.9)]
+    snap_to_onsets(moved, energy, first_phones={0: "EH"})
+    # Aligned with the last words of a line run on into it, the aligner's start is the boundary.
+    snap_to_onsets(kept, energy, first_phones={0: "EH"}, parted={0})
+    assert moved[0].start > 0.4 and kept[0].start == 0.3

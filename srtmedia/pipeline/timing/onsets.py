@@ -37,7 +37,7 @@ VAD_LATE = 0.2        # seconds a region may start after a voice that rises out 
 
 
 def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15, guessed=frozenset(),
-                   run_on=()):
+                   run_on=(), parted=()):
     """Move word starts that follow a pause onto the start of their speech.
 
     Words in running speech are left as aligned. ``heard_at`` maps word
@@ -45,6 +45,9 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15, 
     phone of their pronunciation. ``guessed``: words the map placed where
     forced alignment failed. Words in ``run_on`` follow other speech (a
     line the subtitles lack) with no pause: they are not moved earlier, onto it.
+    Words in ``parted`` were aligned with that speech's last words, which
+    parted them from it: their start stands (a rise after a stop's closure
+    inside the word is no pause before it).
     """
     first_phones = first_phones or {}
     heard_at = heard_at or {}
@@ -59,6 +62,9 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15, 
         heard = heard_at.get(k, 0.0)
         lead = LEADS.get(first_phones.get(k), LEAD_VOICED)
         parked = word.start - previous_end < 0.02 or energy.voiced(word.start, word.end) < 0.5
+        if k in parted:
+            previous_end = word.end
+            continue
         region = _region_heard_in(energy, word, heard) if heard - word.start > PARKED else None
         if region is not None:
             _move_to(timed, k, region)
