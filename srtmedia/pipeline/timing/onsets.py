@@ -408,9 +408,12 @@ def _region_heard_in(energy, word, heard):
     music before the voice, where energy finds no pause to move it out of;
     voice activity detection heard no speech there. The word was said where
     its region starts (VAD_PAD before the voice, about a first phone's lead).
+    A short syllable of it may lie in the region before, as in ``_after_speech_gap``:
+    the tail of the previous word's sound, or the padding of its region.
     """
     gap = energy.speech_gap(word.start, heard + SYLLABLE)
-    return gap[1] if gap is not None and gap[0] <= word.start and gap[1] >= word.end else None
+    return (gap[1] if gap is not None and gap[0] - word.start <= SYLLABLE + VAD_PAD and gap[1] >= word.end
+            else None)
 
 
 def _move_to(timed, k, start):
