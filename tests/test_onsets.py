@@ -96,6 +96,23 @@ def test_a_word_glued_over_a_pause_a_music_bed_fills_starts_where_the_voice_resu
     assert abs(timed[1].start - said) <= 0.07, (timed[1], said)
 
 
+
+@pytest.mark.parametrize("region_end", [0.74, 0.62])  # before the word; a short syllable into it
+def test_a_word_parked_on_a_bed_before_its_voice_region_starts_at_that_region(region_end):
+    before, after = synthesize("the timetable office"), synthesize("For a long time")
+    said = 0.5 + len(before) / SAMPLE_RATE + 0.8
+    voice = np.concatenate([before, _seconds(0.8), after])
+    bed = voice + _hum(len(voice) / SAMPLE_RATE, level=0.02)  # no silence left in the pause
+    audio = np.concatenate([_seconds(0.5), bed, _seconds(0.5)])
+    # The aligner parked "For" on the bed at the chunk's start, well before
+    # Whisper heard it; voice activity detection heard no speech there.
+    timed = [TimedWord(0.5, said - 0.8, 0.9), TimedWord(said - 0.7, said - 0.6, 0.9),
+             TimedWord(said + 0.12, said + 0.3, 0.9)]
+    energy = Energy(audio, speech=[(0.44, said - region_end), (said - 0.06, 0.5 + len(voice) / SAMPLE_RATE + 0.06)])
+    snap_to_onsets(timed, energy, heard_at={1: said + 0.08}, first_phones={1: "F"})
+    assert abs(timed[1].start - said) <= 0.07, (timed[1], said)
+    assert timed[1].end <= timed[2].start
+
 def _note(length=0.08, level=0.05, pitch=330.0):
     """A note of a music bed: periodic, struck, dying away."""
     t = np.arange(int(length * SAMPLE_RATE)) / SAMPLE_RATE
@@ -364,3 +381,15 @@ def test_a_short_word_voice_activity_detection_missed_before_a_stops_closure_sta
     energy = Energy(audio, speech=[(after - 0.06, after + len(rest) / SAMPLE_RATE)])
     snap_to_onsets(timed, energy, first_phones={0: "IH", 1: "AA"})
     assert abs(timed[0].start - said) <= 0.03, timed[0]
+
+
+def test_a_word_parted_from_other_speech_keeps_its_start():
+    word = synthesize("entrance")
+    audio = np.concatenate([_seconds(0.5), word, _seconds(0.5)])
+    energy = Energy(audio, speech=[(0.44, 0.56 + len(word) / SAMPLE_RATE)])
+    end = 0.5 + len(word) / SAMPLE_RATE
+    moved, kept = [TimedWord(0.3, end, 0.9)], [TimedWord(0.3, end, 0.9)]
+    snap_to_onsets(moved, energy, first_phones={0: "EH"})
+    # Aligned with the last words of a line run on into it, the aligner's start is the boundary.
+    snap_to_onsets(kept, energy, first_phones={0: "EH"}, parted={0})
+    assert moved[0].start > 0.4 and kept[0].start == 0.3

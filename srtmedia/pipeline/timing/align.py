@@ -102,12 +102,12 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
             unaligned.append(left_out or chunk)
         report(0.1 + 0.8 * (k + 1) / len(chunks), f"Aligning chunk {k + 1}/{len(chunks)}")
     # Only with no pause between: a chunk begun in one holds all of its first word.
-    run_on = runs_on(after, timed, energy)
+    run_on, parted = runs_on(after, timed, energy), {}
     for piece, plan, e in zip(pieces, plans, edges):
-        if e[0] in run_on:
-            after_other_speech(timed, plan[0], tokens, asr, first_heard(piece.anchors[0], e[0], keys, asr_keys,
-                                                                        matched_asr),
-                               audio, transcript.language or "en")
+        if e[0] in run_on and after_other_speech(timed, plan[0], tokens, asr,
+                                                 first_heard(piece.anchors[0], e[0], keys, asr_keys, matched_asr),
+                                                 audio, transcript.language or "en"):
+            parted[e[0]] = timed[e[0]].start
     gap = Gap(audio, words, cues, keys, tokens, energy, asr, asr_keys)
     for k in range(len(plans) + 1 if options.word_timing else 0):
         gap.place(timed, (pieces[k - 1], plans[k - 1][-1]) if k > 0 else None,
@@ -119,7 +119,8 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
     first_phones = {i: aligner.first_phone(t[0]) for i, t in enumerate(tokens) if t}
     snap_to_onsets(timed, energy, {a.sub: asr[a.asr].start - sync.WHISPER_LAG for r in runs for a in r.anchors
                                    if asr[a.asr].heard}, first_phones, guessed=guessed,
-                   run_on=runs_on(after, timed, energy))
+                   run_on=runs_on(after, timed, energy),
+                   parted={k for k, start in parted.items() if timed[k].start == start})
     report(1.0, "Word timings done")
     warnings = [fallback_warning(unaligned, words)] if unaligned and options.word_timing else []
     heard = [w.start is not None and i not in guessed and i not in unspoken for i, w in enumerate(timed)]

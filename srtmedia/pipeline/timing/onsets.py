@@ -32,11 +32,12 @@ GLUED_PAUSE = 0.1     # seconds of a pause's floor at a glued word's start that 
 PAUSE_DEPTH = 20.0    # dB the voice after such a pause rises over its floor
 TAIL_RISE = 1.0       # dB the tail of the previous word a glued word opens on may swell by (its last vowel)
 REGION_LEAD = 0.5     # seconds (a short word or two) a late chunk start may cut off the start of a voice region
+WORD_LEAST = 0.03     # seconds: the aligner's least time for a word (one phone, three 10 ms states)
 VAD_LATE = 0.2        # seconds a region may start after a voice that rises out of silence (after music, a long pause)
 
 
 def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15, guessed=frozenset(),
-                   run_on=()):
+                   run_on=(), parted=()):
     """Move word starts that follow a pause onto the start of their speech.
 
     Words in running speech are left as aligned. ``heard_at`` maps word
@@ -44,6 +45,9 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15, 
     phone of their pronunciation. ``guessed``: words the map placed where
     forced alignment failed. Words in ``run_on`` follow other speech (a
     line the subtitles lack) with no pause: they are not moved earlier, onto it.
+    Words in ``parted`` were aligned with that speech's last words, which
+    parted them from it: their start stands (a rise after a stop's closure
+    inside the word is no pause before it).
     """
     first_phones = first_phones or {}
     heard_at = heard_at or {}
@@ -58,6 +62,14 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15, 
         heard = heard_at.get(k, 0.0)
         lead = LEADS.get(first_phones.get(k), LEAD_VOICED)
         parked = word.start - previous_end < 0.02 or energy.voiced(word.start, word.end) < 0.5
+        if k in parted:
+            previous_end = word.end
+            continue
+        region = _region_heard_in(energy, word, heard) if heard - word.start > PARKED else None
+        if region is not None:
+            _move_to(timed, k, region)
+            previous_end = timed[k].end
+            continue
         pause = energy.pause(word.end, heard) if parked and heard - word.end > PARKED else None
         if pause is not None:
             _move_out_of_silence(timed, k, energy, since=pause)
@@ -387,6 +399,34 @@ def _start_over_sound(energy, lo, word, lead):
         # the floor of a pause a bed fills, far under the voice.
         return _hiss_after_note(energy, onset, voiced_at, lead) or onset
     return None
+
+
+def _region_heard_in(energy, word, heard):
+    """Start of the voice region Whisper heard a word in that the aligner put wholly before it, or None.
+
+    Under a bed the aligner may park a cue's first word ("For") on the
+    music before the voice, where energy finds no pause to move it out of;
+    voice activity detection heard no speech there. The word was said where
+    its region starts (VAD_PAD before the voice, about a first phone's lead).
+    A short syllable of it may lie in the region before, as in ``_after_speech_gap``:
+    the tail of the previous word's sound, or the padding of its region.
+    """
+    gap = energy.speech_gap(word.start, heard + SYLLABLE)
+    return (gap[1] if gap is not None and gap[0] - word.start <= SYLLABLE + VAD_PAD and gap[1] >= word.end
+            else None)
+
+
+def _move_to(timed, k, start):
+    """Start word ``k`` at ``start``, ending before the next placed word if it can, else pushing its start."""
+    word = timed[k]
+    after = next((j for j in range(k + 1, len(timed)) if timed[j].start is not None), None)
+    end = start + (word.end - word.start)
+    if after is not None:
+        end = max(start + WORD_LEAST, min(end, timed[after].start))
+    timed[k] = TimedWord(round(start, 3), round(end, 3), word.confidence)
+    if after is not None and timed[after].start < end:
+        nxt = timed[after]
+        timed[after] = TimedWord(round(end, 3), max(round(end, 3), nxt.end), nxt.confidence)
 
 
 def _move_out_of_silence(timed, k, energy, since=None):

@@ -98,25 +98,28 @@ def after_other_speech(timed, chunk, tokens, asr, first, audio, language):
     With no silence between, the chunk's start (where the recogniser put the
     boundary, or a stop near it) may lie inside the first word, which the
     aligner then starts there. Given the other words too, it parts the two.
+    Returns whether it moved the chunk's first word.
     """
     j = first - 1
     others = [k for k in range(max(0, j - OTHER_WORDS + 1), j + 1) if asr[k].heard]
     others = [k for k in others if asr[k].start >= asr[j].start - 1.0]
     if not others:
-        return
+        return False
     said = [t for k in others for t in tokens_for(normalize(asr[k].text), language)]
     start = max(chunk.start - 1.0, asr[others[0]].start - sync.WHISPER_LAG - 0.15)
     if not said or start >= chunk.start:
-        return
+        return False
     own = chunk_tokens(tokens, chunk)
     times = shared_aligner().align(int16_samples(audio, start, chunk.end), said + own, start)
     if times is None:
-        return
+        return False
     trial = list(timed)
     store_times(trial, tokens, chunk, times[len(said):])
     # Only the start may move, and not past where the recogniser's boundary is plausibly off.
     if 0 < timed[chunk.first].start - trial[chunk.first].start <= RUN_ON_REACH:
         timed[chunk.first:chunk.last + 1] = trial[chunk.first:chunk.last + 1]
+        return True
+    return False
 
 
 def realign_past(timed, unspoken, chunks, run_of, tokens, asr, energy, audio, cues, cue_of, matched_asr=(),
