@@ -18,21 +18,18 @@ of the bed that runs into the voice with no dip is told by its pitch (notes).
 from srtmedia.pipeline.model import TimedWord
 from srtmedia.pipeline.timing.energy import BREATH_SPAN, VOICE_SPAN, VOICING_LAG
 from srtmedia.pipeline.timing.notes import rise_past_note
+from srtmedia.pipeline.timing.parked import PARKED, SYLLABLE, VAD_PAD, move_out_of_silence, move_to, region_heard_in
 
-PARKED = 0.25         # seconds a word may end before Whisper heard it start
-SYLLABLE = 0.15       # seconds of sound that make a syllable of a word, not another word's tail
 PAUSE = 0.05          # seconds: the window Energy.pause looks for silence with
 OWN_SPAN = 3.0        # dB under the voice after a silence a sound before it must be, to be another's
 LEAD_VOICED = 0.05    # seconds of sound before voicing a voiced first phone explains (a stop's burst)
 # ... and the unvoiced ones: a fricative's hiss, an aspiration or a burst.
 LEADS = {"S": 0.2, "SH": 0.2, "F": 0.2, "TH": 0.2, "CH": 0.15, "HH": 0.1, "P": 0.1, "T": 0.1, "K": 0.1}
-VAD_PAD = 0.06        # seconds voice activity regions reach past the voice (speech.py: speech_pad_ms)
 VAD_EARLY = 0.15      # seconds a word may start before voice activity detection's region does
 GLUED_PAUSE = 0.1     # seconds of a pause's floor at a glued word's start that are no closure in running speech
 PAUSE_DEPTH = 20.0    # dB the voice after such a pause rises over its floor
 TAIL_RISE = 1.0       # dB the tail of the previous word a glued word opens on may swell by (its last vowel)
 REGION_LEAD = 0.5     # seconds (a short word or two) a late chunk start may cut off the start of a voice region
-WORD_LEAST = 0.03     # seconds: the aligner's least time for a word (one phone, three 10 ms states)
 VAD_LATE = 0.2        # seconds a region may start after a voice that rises out of silence (after music, a long pause)
 
 
@@ -65,14 +62,14 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15, 
         if k in parted:
             previous_end = word.end
             continue
-        region = _region_heard_in(energy, word, heard) if heard - word.start > PARKED else None
+        region = region_heard_in(energy, word, heard) if heard - word.start > PARKED else None
         if region is not None:
-            _move_to(timed, k, region)
+            move_to(timed, k, region)
             previous_end = timed[k].end
             continue
         pause = energy.pause(word.end, heard) if parked and heard - word.end > PARKED else None
         if pause is not None:
-            _move_out_of_silence(timed, k, energy, since=pause)
+            move_out_of_silence(timed, k, energy, since=pause)
             previous_end = timed[k].end
             continue
         # A word stretched from the end of the previous sentence over the
@@ -107,13 +104,13 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15, 
                 # Only the aligner parks a word in a pause: one the map placed there is where its
                 # cue's times put it (a sentence's last word in the pause its cue runs on into),
                 # and moved onto the next sound it would push that sound's own word late.
-                _move_out_of_silence(timed, k, energy)
+                move_out_of_silence(timed, k, energy)
         elif lead <= LEAD_VOICED and k not in run_on:
             onset = _past_tail(energy, word, lead)
             if onset is not None:
                 timed[k] = TimedWord(round(onset, 3), word.end, word.confidence)
             elif (pause := _pause_after_unvoiced(energy, word, lead)) is not None:
-                _move_out_of_silence(timed, k, energy, since=pause)
+                move_out_of_silence(timed, k, energy, since=pause)
         onset = _past_note(energy, timed[k].start, timed[k], lead)
         if onset != timed[k].start:
             timed[k] = TimedWord(round(onset, 3), timed[k].end, timed[k].confidence)
@@ -399,50 +396,3 @@ def _start_over_sound(energy, lo, word, lead):
         # the floor of a pause a bed fills, far under the voice.
         return _hiss_after_note(energy, onset, voiced_at, lead) or onset
     return None
-
-
-def _region_heard_in(energy, word, heard):
-    """Start of the voice region Whisper heard a word in that the aligner put wholly before it, or None.
-
-    Under a bed the aligner may park a cue's first word ("For") on the
-    music before the voice, where energy finds no pause to move it out of;
-    voice activity detection heard no speech there. The word was said where
-    its region starts (VAD_PAD before the voice, about a first phone's lead).
-    A short syllable of it may lie in the region before, as in ``_after_speech_gap``:
-    the tail of the previous word's sound, or the padding of its region.
-    """
-    gap = energy.speech_gap(word.start, heard + SYLLABLE)
-    return (gap[1] if gap is not None and gap[0] - word.start <= SYLLABLE + VAD_PAD and gap[1] >= word.end
-            else None)
-
-
-def _move_to(timed, k, start):
-    """Start word ``k`` at ``start``, ending before the next placed word if it can, else pushing its start."""
-    word = timed[k]
-    after = next((j for j in range(k + 1, len(timed)) if timed[j].start is not None), None)
-    end = start + (word.end - word.start)
-    if after is not None:
-        end = max(start + WORD_LEAST, min(end, timed[after].start))
-    timed[k] = TimedWord(round(start, 3), round(end, 3), word.confidence)
-    if after is not None and timed[after].start < end:
-        nxt = timed[after]
-        timed[after] = TimedWord(round(end, 3), max(round(end, 3), nxt.end), nxt.confidence)
-
-
-def _move_out_of_silence(timed, k, energy, since=None):
-    """A word placed wholly in a pause belongs where the sound resumes, before the next word.
-
-    The aligner sometimes parks a short word in the silence and lets the next
-    word absorb its sound; the onset after the pause is where it was said.
-    """
-    word = timed[k]
-    after = next((j for j in range(k + 1, len(timed)) if timed[j].start is not None), None)
-    limit = timed[after].end if after is not None else word.end + 1.0
-    onset = energy.onset(word.start if since is None else since, limit)
-    if onset is None:
-        return
-    end = round(onset + (word.end - word.start), 3)
-    timed[k] = TimedWord(round(onset, 3), end, word.confidence)
-    if after is not None and timed[after].start < end:
-        nxt = timed[after]
-        timed[after] = TimedWord(end, max(end, nxt.end), nxt.confidence)

@@ -1,0 +1,59 @@
+"""Words the aligner parked away from their sound, and where they were said.
+
+Forced alignment sometimes parks a short word in a pause, or on a music bed
+before the voice, and lets the next word take its sound; the onset snap
+(``onsets``) moves such a word to where the sound resumes.
+"""
+from srtmedia.pipeline.model import TimedWord
+
+PARKED = 0.25         # seconds a word may end before Whisper heard it start
+SYLLABLE = 0.15       # seconds of sound that make a syllable of a word, not another word's tail
+VAD_PAD = 0.06        # seconds voice activity regions reach past the voice (speech.py: speech_pad_ms)
+WORD_LEAST = 0.03     # seconds: the aligner's least time for a word (one phone, three 10 ms states)
+
+
+def region_heard_in(energy, word, heard):
+    """Start of the voice region Whisper heard a word in that the aligner put wholly before it, or None.
+
+    Under a bed the aligner may park a cue's first word ("For") on the
+    music before the voice, where energy finds no pause to move it out of;
+    voice activity detection heard no speech there. The word was said where
+    its region starts (VAD_PAD before the voice, about a first phone's lead).
+    A short syllable of it may lie in the region before, as in ``onsets._after_speech_gap``:
+    the tail of the previous word's sound, or the padding of its region.
+    """
+    gap = energy.speech_gap(word.start, heard + SYLLABLE)
+    return (gap[1] if gap is not None and gap[0] - word.start <= SYLLABLE + VAD_PAD and gap[1] >= word.end
+            else None)
+
+
+def move_to(timed, k, start):
+    """Start word ``k`` at ``start``, ending before the next placed word if it can, else pushing its start."""
+    word = timed[k]
+    after = next((j for j in range(k + 1, len(timed)) if timed[j].start is not None), None)
+    end = start + (word.end - word.start)
+    if after is not None:
+        end = max(start + WORD_LEAST, min(end, timed[after].start))
+    timed[k] = TimedWord(round(start, 3), round(end, 3), word.confidence)
+    if after is not None and timed[after].start < end:
+        nxt = timed[after]
+        timed[after] = TimedWord(round(end, 3), max(round(end, 3), nxt.end), nxt.confidence)
+
+
+def move_out_of_silence(timed, k, energy, since=None):
+    """A word placed wholly in a pause belongs where the sound resumes, before the next word.
+
+    The aligner sometimes parks a short word in the silence and lets the next
+    word absorb its sound; the onset after the pause is where it was said.
+    """
+    word = timed[k]
+    after = next((j for j in range(k + 1, len(timed)) if timed[j].start is not None), None)
+    limit = timed[after].end if after is not None else word.end + 1.0
+    onset = energy.onset(word.start if since is None else since, limit)
+    if onset is None:
+        return
+    end = round(onset + (word.end - word.start), 3)
+    timed[k] = TimedWord(round(onset, 3), end, word.confidence)
+    if after is not None and timed[after].start < end:
+        nxt = timed[after]
+        timed[after] = TimedWord(end, max(end, nxt.end), nxt.confidence)
