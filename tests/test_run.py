@@ -185,6 +185,37 @@ def test_speech_a_clip_the_decoder_derailed_on_is_recognised_again_a_region_at_a
     assert all(w.end > w.start for w in words)
 
 
+def test_speech_words_timed_in_the_wrong_region_and_speech_after_an_early_stop_are_recognised_again(monkeypatch):
+    # Seed 970017: Whisper heard a clip's first sentence but timed it 20 s late, over
+    # speech it never heard; packed together again, the skipped regions were heard
+    # only up to the first one's end.
+    from srtmedia.pipeline.audio import speech
+    from srtmedia.pipeline.audio.speech import RecognizedWord
+
+    regions = [(0.0, 5.0), (5.5, 11.0), (11.5, 17.0), (17.5, 24.0)]
+
+    def said(region):
+        start, end = region
+        return [RecognizedWord(f"r{int(start)}w{k}", t, t + 0.3, 0.9)
+                for k, t in enumerate(np.arange(start, end - 0.3, 0.5))]
+
+    def decoder(model, audio, clips, options, cancelled, progress):
+        words = []
+        for c in clips:
+            inside = [r for r in regions if c["start"] <= r[0] and r[1] <= c["end"]]
+            if len(inside) == len(regions):    # the first sentence, timed over the last region
+                words += [RecognizedWord(w.text, w.start + 17.5, w.end + 17.5, 0.9) for w in said(inside[0])]
+            elif len(inside) > 1:                # heard the first region, then stopped
+                words += said(inside[0])
+            else:
+                words += said(inside[0])
+        return words
+
+    monkeypatch.setattr(speech, "_recognise", decoder)
+    words = speech.recognise(None, None, regions, None, lambda: False, lambda end: None)
+    assert [w.text for w in words] == [w.text for r in regions for w in said(r)]
+
+
 def test_words_given_no_time_are_dropped_but_short_words_are_kept():
     from srtmedia.pipeline.audio.speech import RecognizedWord, drop_timeless
 

@@ -32,6 +32,7 @@ LOOP_REPEATS = 3   # a phrase said this many times in a row is a decoding loop
 LOOP_MAX_WORDS = 8
 TIMELESS = 0.01    # seconds: a word shorter than this was given no time, as were its neighbours at that instant
 TIMELESS_RUN = 3   # so many words in a row given no time at one instant (two can be a clipped "a", "the")
+REPEAT_WORDS = 5   # words in a row heard in a hole and elsewhere that show the first pass misplaced them
 VAD_BLOCK = 60.0   # seconds of audio per VAD pass (the ONNX runtime keeps an arena the size of the largest)
 
 
@@ -240,14 +241,60 @@ def recognise(model, audio, regions, options, cancelled, progress):
         # over 27 s; seed 940174: a sentence's words all put at one instant, the rest of
         # the clip unheard) derails the same way when its holes are packed together
         # again: those holes, and only those, are tried once more, each in a clip of its own.
-        derailed = derailed_clips(clips, said, again)
+        derailed = derailed_clips(clips, said, again) + stopped_early(clips, again, holes, words)
         left = [h for h in unheard_speech(holes, words)
                 if any(c["start"] <= h[0] + 0.01 and h[1] <= c["end"] + 0.01 for c in derailed)]
+        # Words of the first pass heard again in a hole were said there, not
+        # where the first pass put them (seed 970017: a clip's words all timed
+        # 20 s late, over speech it never heard): that speech is tried again too.
+        misplaced = heard_elsewhere(words, again, holes)
+        if misplaced:
+            words = [w for w in words if id(w) not in misplaced]
+            left = sorted(set(left) | set(unheard_speech(regions, words)) - set(holes))
         if left:
             alone = [clip for hole in left for clip in pack_clips([hole])]
             words = heard_more(words, kept_words(_recognise(model, audio, alone, options, cancelled,
                                                             lambda end: None)), left)
     return words
+
+
+def stopped_early(clips, again, holes, words):
+    """The ``clips`` of a second pass whose decoder heard words but stopped before a hole of
+    the clip that is still unheard: the speech after the stop is tried alone."""
+    out = []
+    unheard = unheard_speech(holes, words)
+    for clip in clips:
+        ends = [w.end for w in again if clip["start"] - 0.1 <= w.start <= clip["end"]]
+        if ends and any(clip["start"] - 0.01 <= h[0] and h[1] <= clip["end"] + 0.01 and h[0] >= max(ends) - 0.1
+                        for h in unheard):
+            out.append(clip)
+    return out
+
+
+def heard_elsewhere(words, again, holes, least=REPEAT_WORDS):
+    """ids of the ``words`` outside the ``holes`` that repeat, ``least`` or more in a row, words
+    ``again`` heard in a hole: the first pass heard them but put them in the wrong place.
+
+    A line really said twice, once where the hole is, loses its other
+    hearing here, but that speech is then unheard and recognised again.
+    """
+    def key(w):
+        return w.text.lower().strip(".,!?;:'\"")
+
+    def inside(w):
+        return any(h[0] - 0.1 <= w.start <= h[1] for h in holes)
+
+    ids = {id(w) for w in again}
+    old = [w for w in words if id(w) not in ids and not inside(w)]
+    old_keys = [key(w) for w in old]
+    out = set()
+    for hole in holes:
+        new = [key(w) for w in again if hole[0] - 0.1 <= w.start <= hole[1]]
+        grams = {tuple(new[k:k + least]) for k in range(len(new) - least + 1)}
+        for k in range(len(old) - least + 1):
+            if tuple(old_keys[k:k + least]) in grams:
+                out |= {id(w) for w in old[k:k + least]}
+    return out
 
 
 def kept_words(words):

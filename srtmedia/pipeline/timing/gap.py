@@ -138,16 +138,25 @@ class Gap:
         for i in gap:
             if self.cue_of[i] not in self.repeated:
                 by_cue.setdefault(self.cue_of[i], []).append(i)
-        for members in by_cue.values():
-            if timed[members[0]].start is not None:
-                continue
-            lo = max((w.end for w in timed[:members[0]] if w.end is not None), default=0.0)
-            hi = min((w.start for w in timed[members[-1] + 1:] if w.start is not None),
-                     default=len(self.audio) / SAMPLE_RATE)
-            keys = [self.keys[i] for i in members]
-            for start, end in filter(None, (_alike_part(stretch, keys) for stretch in self._stretches(lo, hi))):
-                if self._alone_free(timed, side[0], members, max(lo, start - 0.3), min(hi, end + 0.3)):
-                    break
+        # Each cue placed narrows its neighbours' stretches: a line inside one
+        # (seed 970164: between an advert and a refrain) is then at its edge.
+        pending = [m for m in by_cue.values() if timed[m[0]].start is None]
+        while pending:
+            placed = [m for m in pending if self._on_own_stretch(timed, side, m)]
+            if not placed:
+                break
+            pending = [m for m in pending if m not in placed]
+
+    def _on_own_stretch(self, timed, side, members):
+        """Try one cue's words on the part alike them of each stretch between its placed neighbours."""
+        lo = max((w.end for w in timed[:members[0]] if w.end is not None), default=0.0)
+        hi = min((w.start for w in timed[members[-1] + 1:] if w.start is not None),
+                 default=len(self.audio) / SAMPLE_RATE)
+        keys = [self.keys[i] for i in members]
+        for start, end in filter(None, (_alike_part(stretch, keys) for stretch in self._stretches(lo, hi))):
+            if self._alone_free(timed, side[0], members, max(lo, start - 0.3), min(hi, end + 0.3)):
+                return True
+        return False
 
     def _stretches(self, lo, hi):
         """Runs of recognised words in (lo, hi) with no pause over STRETCH_GAP: lists of (start, end, key)."""

@@ -16,6 +16,7 @@ other occurrence: going there and back costs two cuts and breaks the order.
 """
 import bisect
 import math
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +43,7 @@ CHANCE_WINDOW = 4.0  # seconds: about the stretch a cue's words are looked for i
 MIN_RUN_ANCHORS = 4  # fewer anchors than this in a segment: chance matches, not speech
 RARE_WEIGHT = 0.9    # a word this heavy (heard once every ~40 s or less) is rarely heard near a place by chance
 RARE_WORDS = 3       # so many rare words of a cue heard in order near its place are no chance match
+CHANCE_MATCH_WORDS = 4  # words a cue needs for one matched word of it to be chance
 
 
 @dataclass
@@ -67,6 +69,7 @@ class Words:
         span = max(self.asr_times, default=0.0) - min(self.asr_times, default=0.0) + CHANCE_WINDOW
         self.weight = {k: math.exp(-len(v) * CHANCE_WINDOW / span) for k, v in self.asr_by_key.items()}
         self.repeated = repeated_cues(self.sub_keys, self.cue_of)
+        self.said_words = Counter(c for c, key in zip(self.cue_of, self.sub_keys) if key)   # per cue
         self.cue_words, self.sub_by_key = {}, {}
         for i, key in enumerate(self.sub_keys):
             if key and key in self.asr_by_key:
@@ -257,9 +260,12 @@ def segment_anchors(words, ratio, offset, first_cue, last_cue):
     # A cue with only a common word or two heard near its place is not said
     # there (it may not be said at all): those are chance matches. A cue
     # whose rare words were heard there is said there, however many of its
-    # others were misheard.
+    # others were misheard. One word alone of a longer cue is chance however
+    # rarely it was heard (seed 970164: the "a" of "A goat herder noticed his
+    # animals", the rest misheard, matched the next segment's "A scientist").
     chain = [p for c, found in per_cue.items()
-             if sum(words.weight[words.sub_keys[i]] for i, _ in found) >= 0.5 * words.cue_weight(c)
+             if (sum(words.weight[words.sub_keys[i]] for i, _ in found) >= 0.5 * words.cue_weight(c)
+                 and (len(found) > 1 or words.said_words[c] < CHANCE_MATCH_WORDS))
              or sum(words.weight[words.sub_keys[i]] >= RARE_WEIGHT for i, _ in found) >= RARE_WORDS
              for p in found]
     anchors = [Anchor(i, j, words.sub_times[i], words.asr_times[j]) for i, j in chain]
