@@ -140,7 +140,8 @@ def test_cue_missed_by_whisper_after_a_break_is_not_put_on_the_advert(tmp_path):
 
 
 def test_decoder_loops_are_dropped_and_speech_left_without_words_is_found():
-    from srtmedia.pipeline.audio.speech import RecognizedWord, drop_loops, heard_more, unheard_speech
+    from srtmedia.pipeline.audio.passes import drop_loops, heard_more, unheard_speech
+    from srtmedia.pipeline.audio.speech import RecognizedWord
 
     said = "so what can you do the most important thing is that the most important thing is that " \
            "the most important thing is that go to bed no no no".split()
@@ -217,7 +218,8 @@ def test_speech_words_timed_in_the_wrong_region_and_speech_after_an_early_stop_a
 
 
 def test_words_given_no_time_are_dropped_but_short_words_are_kept():
-    from srtmedia.pipeline.audio.speech import RecognizedWord, drop_timeless
+    from srtmedia.pipeline.audio.passes import drop_timeless
+    from srtmedia.pipeline.audio.speech import RecognizedWord
 
     said = [RecognizedWord("the", 62.5, 63.9, 0.9)]
     timeless = [RecognizedWord(w, 63.96, 63.96, 0.5) for w in "most species live for".split()]

@@ -22,17 +22,12 @@ import numpy as np
 
 from srtmedia.pipeline.errors import Cancelled, PipelineError
 from srtmedia.pipeline.audio.media import SAMPLE_RATE, SILENCE_PEAK, as_float
+from srtmedia.pipeline.audio.passes import (derailed_clips, heard_elsewhere, heard_more, kept_words, stopped_early,
+                                            unheard_speech)
 
 # Whisper decodes windows of at most 30 s; VAD regions are packed up to this.
 MAX_CLIP = 28.0
 CLIP_GROUP = 16   # clips given to Whisper at once (its features for all of them are made up front)
-MIN_HOLE = 1.0     # seconds of speech with (next to) no word in them worth a second pass
-MIN_WORD_RATE = 0.4  # words a second under which the recogniser skipped speech (people say 2-3)
-LOOP_REPEATS = 3   # a phrase said this many times in a row is a decoding loop
-LOOP_MAX_WORDS = 8
-TIMELESS = 0.01    # seconds: a word shorter than this was given no time, as were its neighbours at that instant
-TIMELESS_RUN = 3   # so many words in a row given no time at one instant (two can be a clipped "a", "the")
-REPEAT_WORDS = 5   # words in a row heard in a hole and elsewhere that show the first pass misplaced them
 VAD_BLOCK = 60.0   # seconds of audio per VAD pass (the ONNX runtime keeps an arena the size of the largest)
 
 
@@ -258,81 +253,6 @@ def recognise(model, audio, regions, options, cancelled, progress):
     return words
 
 
-def stopped_early(clips, again, holes, words):
-    """The ``clips`` of a second pass whose decoder heard words but stopped before a hole of
-    the clip that is still unheard: the speech after the stop is tried alone."""
-    out = []
-    unheard = unheard_speech(holes, words)
-    for clip in clips:
-        ends = [w.end for w in again if clip["start"] - 0.1 <= w.start <= clip["end"]]
-        if ends and any(clip["start"] - 0.01 <= h[0] and h[1] <= clip["end"] + 0.01 and h[0] >= max(ends) - 0.1
-                        for h in unheard):
-            out.append(clip)
-    return out
-
-
-def heard_elsewhere(words, again, holes, least=REPEAT_WORDS):
-    """ids of the ``words`` outside the ``holes`` that repeat, ``least`` or more in a row, words
-    ``again`` heard in a hole: the first pass heard them but put them in the wrong place.
-
-    A line really said twice, once where the hole is, loses its other
-    hearing here, but that speech is then unheard and recognised again.
-    """
-    def key(w):
-        return w.text.lower().strip(".,!?;:'\"")
-
-    def inside(w):
-        return any(h[0] - 0.1 <= w.start <= h[1] for h in holes)
-
-    ids = {id(w) for w in again}
-    old = [w for w in words if id(w) not in ids and not inside(w)]
-    old_keys = [key(w) for w in old]
-    out = set()
-    for hole in holes:
-        new = [key(w) for w in again if hole[0] - 0.1 <= w.start <= hole[1]]
-        grams = {tuple(new[k:k + least]) for k in range(len(new) - least + 1)}
-        for k in range(len(old) - least + 1):
-            if tuple(old_keys[k:k + least]) in grams:
-                out |= {id(w) for w in old[k:k + least]}
-    return out
-
-
-def kept_words(words):
-    """``words`` without decoder loops (``drop_loops``) and words given no time (``drop_timeless``)."""
-    return drop_timeless(drop_loops(words))
-
-
-def derailed_clips(clips, said, kept):
-    """The ``clips`` some of whose recognised words (``said``) were dropped from ``kept``.
-
-    A word belongs to the last clip starting at or before it: a decoder that
-    derails may put words past its clip's end.
-    """
-    kept_ids = {id(w) for w in kept}
-    starts = [c["start"] for c in clips]
-    dropped = {max(0, bisect.bisect_right(starts, w.start) - 1) for w in said if id(w) not in kept_ids}
-    return [clips[k] for k in sorted(dropped)]
-
-
-def drop_timeless(words):
-    """``words`` without runs of TIMELESS_RUN or more words of no length at one instant.
-
-    Whisper's word timing sometimes fails for the rest of a clip and puts all
-    its words at one instant, often the clip's end: where they were said is lost.
-    """
-    keep = [True] * len(words)
-    k = 0
-    while k < len(words):
-        n = k
-        while (n < len(words) and words[n].end - words[n].start < TIMELESS
-               and abs(words[n].start - words[k].start) < TIMELESS):
-            n += 1
-        if n - k >= TIMELESS_RUN:
-            keep[k:n] = [False] * (n - k)
-        k = max(n, k + 1)
-    return [w for w, kept in zip(words, keep) if kept]
-
-
 def heard_in(model, language):
     """The language the model recognises in: ``language`` if it knows it, English for an
     English-only model, else "" (a multilingual model told none finds its own)."""
@@ -340,52 +260,6 @@ def heard_in(model, language):
     if language in known:
         return language
     return "en" if known == ["en"] else ""
-
-
-def drop_loops(words):
-    """``words`` without the phrases repeated LOOP_REPEATS times in a row (decoder loops)."""
-    keys = [w.text.lower().strip(".,!?;:'\"") for w in words]
-    keep = [True] * len(words)
-    k = 0
-    while k < len(words):
-        span = 0
-        for n in range(1, LOOP_MAX_WORDS + 1):
-            reps = 1
-            while keys[k + reps * n:k + (reps + 1) * n] == keys[k:k + n] and k + (reps + 1) * n <= len(keys):
-                reps += 1
-            # A single word said three times can be speech ("no, no, no"); a phrase cannot.
-            if reps >= LOOP_REPEATS + (n == 1):
-                span = max(span, reps * n)
-        if span:
-            keep[k:k + span] = [False] * span
-            k += span
-        else:
-            k += 1
-    return [w for w, kept in zip(words, keep) if kept]
-
-
-def unheard_speech(speech, words):
-    """VAD regions of at least MIN_HOLE seconds in which fewer than MIN_WORD_RATE words a second start."""
-    starts = sorted(w.start for w in words)
-    holes = []
-    for start, end in speech:
-        heard = bisect.bisect_right(starts, end) - bisect.bisect_left(starts, start - 0.1)
-        if end - start >= MIN_HOLE and heard < MIN_WORD_RATE * (end - start):
-            holes.append((start, end))
-    return holes
-
-
-def heard_more(words, again, holes):
-    """``words`` with each hole's words taken from ``again`` where it heard more there."""
-    def inside(ws, hole):
-        return [w for w in ws if hole[0] - 0.1 <= w.start <= hole[1]]
-
-    for hole in holes:
-        old, new = inside(words, hole), inside(again, hole)
-        if len(new) > len(old):
-            dropped = {id(w) for w in old}
-            words = [w for w in words if id(w) not in dropped] + new
-    return sorted(words, key=lambda w: w.start)
 
 
 def _recognise(model, audio, clips, options, cancelled, progress):
