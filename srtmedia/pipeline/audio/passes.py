@@ -23,9 +23,8 @@ def stopped_early(clips, again, holes, words):
     out = []
     unheard = unheard_speech(holes, words)
     for clip in clips:
-        ends = [w.end for w in again if clip["start"] - 0.1 <= w.start <= clip["end"]]
-        if ends and any(clip["start"] - 0.01 <= h[0] and h[1] <= clip["end"] + 0.01 and h[0] >= max(ends) - 0.1
-                        for h in unheard):
+        ends = [w.end for w in _inside(again, (clip["start"], clip["end"]))]
+        if ends and any(in_clip(h, clip) and h[0] >= max(ends) - 0.1 for h in unheard):
             out.append(clip)
     return out
 
@@ -37,18 +36,12 @@ def heard_elsewhere(words, again, holes, least=REPEAT_WORDS):
     A line really said twice, once where the hole is, loses its other
     hearing here, but that speech is then unheard and recognised again.
     """
-    def key(w):
-        return w.text.lower().strip(".,!?;:'\"")
-
-    def inside(w):
-        return any(h[0] - 0.1 <= w.start <= h[1] for h in holes)
-
     ids = {id(w) for w in again}
-    old = [w for w in words if id(w) not in ids and not inside(w)]
-    old_keys = [key(w) for w in old]
+    old = [w for w in words if id(w) not in ids and not any(_in_hole(w, h) for h in holes)]
+    old_keys = [_key(w) for w in old]
     out = set()
     for hole in holes:
-        new = [key(w) for w in again if hole[0] - 0.1 <= w.start <= hole[1]]
+        new = [_key(w) for w in _inside(again, hole)]
         grams = {tuple(new[k:k + least]) for k in range(len(new) - least + 1)}
         for k in range(len(old) - least + 1):
             if tuple(old_keys[k:k + least]) in grams:
@@ -94,7 +87,7 @@ def drop_timeless(words):
 
 def drop_loops(words):
     """``words`` without the phrases repeated LOOP_REPEATS times in a row (decoder loops)."""
-    keys = [w.text.lower().strip(".,!?;:'\"") for w in words]
+    keys = [_key(w) for w in words]
     keep = [True] * len(words)
     k = 0
     while k < len(words):
@@ -127,13 +120,27 @@ def unheard_speech(speech, words):
 
 def heard_more(words, again, holes):
     """``words`` with each hole's words taken from ``again`` where it heard more there."""
-    def inside(ws, hole):
-        return [w for w in ws if hole[0] - 0.1 <= w.start <= hole[1]]
-
     for hole in holes:
-        old, new = inside(words, hole), inside(again, hole)
+        old, new = _inside(words, hole), _inside(again, hole)
         if len(new) > len(old):
             dropped = {id(w) for w in old}
             words = [w for w in words if id(w) not in dropped] + new
     return sorted(words, key=lambda w: w.start)
 
+
+def in_clip(hole, clip):
+    """Whether the stretch ``hole`` (start, end) lies in ``clip`` ({start, end}, times rounded to ms)."""
+    return clip["start"] - 0.01 <= hole[0] and hole[1] <= clip["end"] + 0.01
+
+
+def _in_hole(word, hole):
+    # From a little before: the recogniser may start a word just before the detector's region.
+    return hole[0] - 0.1 <= word.start <= hole[1]
+
+
+def _inside(words, hole):
+    return [w for w in words if _in_hole(w, hole)]
+
+
+def _key(word):
+    return word.text.lower().strip(".,!?;:'\"")

@@ -22,8 +22,8 @@ import numpy as np
 
 from srtmedia.pipeline.errors import Cancelled, PipelineError
 from srtmedia.pipeline.audio.media import SAMPLE_RATE, SILENCE_PEAK, as_float
-from srtmedia.pipeline.audio.passes import (derailed_clips, heard_elsewhere, heard_more, kept_words, stopped_early,
-                                            unheard_speech)
+from srtmedia.pipeline.audio.passes import (derailed_clips, heard_elsewhere, heard_more, in_clip, kept_words,
+                                            stopped_early, unheard_speech)
 
 # Whisper decodes windows of at most 30 s; VAD regions are packed up to this.
 MAX_CLIP = 28.0
@@ -237,8 +237,7 @@ def recognise(model, audio, regions, options, cancelled, progress):
         # the clip unheard) derails the same way when its holes are packed together
         # again: those holes, and only those, are tried once more, each in a clip of its own.
         derailed = derailed_clips(clips, said, again) + stopped_early(clips, again, holes, words)
-        left = [h for h in unheard_speech(holes, words)
-                if any(c["start"] <= h[0] + 0.01 and h[1] <= c["end"] + 0.01 for c in derailed)]
+        left = [h for h in unheard_speech(holes, words) if any(in_clip(h, c) for c in derailed)]
         # Words of the first pass heard again in a hole were said there, not
         # where the first pass put them (seed 970017: a clip's words all timed
         # 20 s late, over speech it never heard): that speech is tried again too.

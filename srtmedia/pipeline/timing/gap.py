@@ -19,7 +19,6 @@ STRETCH_GAP = 1.0     # seconds: recognised words further apart are separate str
 PHRASE_GAP = 0.3      # seconds: recognised words further apart may be two speakers' lines (a sentence's pause)
 WORD_CUT_ALIKE = 0.75  # likeness a line cut from other speech at any word needs: many more parts to choose from
 ALONE_GAP = 0.5       # seconds of media between a tried cue's mapped times and the side's chunk: tried alone too
-CHANCE_MATCH_WORDS = 4  # words a cue needs for one matched word of it to be chance, not evidence it was said
 VOICED_WORD = 0.4     # share of a word's frames louder than silence under which it lies mostly on a pause
 VOICED_ALL = 0.6      # ... and of all the words tried together, under which they were not said there
 FIT_WORST = 2.4       # nats a frame by which a cue's words may fit its audio worse than any phones do (clear English)
@@ -369,7 +368,7 @@ def _chance_match(members, matched):
     """True when no more of a cue's words were matched than chance explains: none, or one
     of four or more (a "the" of the next line's speech)."""
     count = sum(i in matched for i in members)
-    return count == 0 or (count == 1 and len(members) >= CHANCE_MATCH_WORDS)
+    return count == 0 or (count == 1 and len(members) >= sync.CHANCE_MATCH_WORDS)
 
 
 def _alike_part(stretch, keys):

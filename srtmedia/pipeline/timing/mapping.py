@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from srtmedia.pipeline.timing.offsets import candidate_offsets
-from srtmedia.pipeline.timing.sync import RUN_TOLERANCE, Anchor, Run, repeated_cues
+from srtmedia.pipeline.timing.sync import CHANCE_MATCH_WORDS, RUN_TOLERANCE, Anchor, Run, repeated_cues
 
 # Frame-rate conversions that real subtitle files suffer from, and their inverses.
 KNOWN_RATIOS = (1.0, 25 / 23.976, 24 / 23.976, 25 / 24, 30 / 29.97)
@@ -43,7 +43,6 @@ CHANCE_WINDOW = 4.0  # seconds: about the stretch a cue's words are looked for i
 MIN_RUN_ANCHORS = 4  # fewer anchors than this in a segment: chance matches, not speech
 RARE_WEIGHT = 0.9    # a word this heavy (heard once every ~40 s or less) is rarely heard near a place by chance
 RARE_WORDS = 3       # so many rare words of a cue heard in order near its place are no chance match
-CHANCE_MATCH_WORDS = 4  # words a cue needs for one matched word of it to be chance
 
 
 @dataclass

@@ -29,15 +29,12 @@ def region_heard_in(energy, word, heard):
 
 def move_to(timed, k, start):
     """Start word ``k`` at ``start``, ending before the next placed word if it can, else pushing its start."""
-    word = timed[k]
-    after = next((j for j in range(k + 1, len(timed)) if timed[j].start is not None), None)
+    word, after = timed[k], _next_placed(timed, k)
     end = start + (word.end - word.start)
     if after is not None:
         end = max(start + WORD_LEAST, min(end, timed[after].start))
     timed[k] = TimedWord(round(start, 3), round(end, 3), word.confidence)
-    if after is not None and timed[after].start < end:
-        nxt = timed[after]
-        timed[after] = TimedWord(round(end, 3), max(round(end, 3), nxt.end), nxt.confidence)
+    _push(timed, after, end)
 
 
 def move_out_of_silence(timed, k, energy, since=None):
@@ -46,14 +43,23 @@ def move_out_of_silence(timed, k, energy, since=None):
     The aligner sometimes parks a short word in the silence and lets the next
     word absorb its sound; the onset after the pause is where it was said.
     """
-    word = timed[k]
-    after = next((j for j in range(k + 1, len(timed)) if timed[j].start is not None), None)
+    word, after = timed[k], _next_placed(timed, k)
     limit = timed[after].end if after is not None else word.end + 1.0
     onset = energy.onset(word.start if since is None else since, limit)
     if onset is None:
         return
     end = round(onset + (word.end - word.start), 3)
     timed[k] = TimedWord(round(onset, 3), end, word.confidence)
+    _push(timed, after, end)
+
+
+def _next_placed(timed, k):
+    """Index of the first word after ``k`` that has a time, or None."""
+    return next((j for j in range(k + 1, len(timed)) if timed[j].start is not None), None)
+
+
+def _push(timed, after, end):
+    """Start word ``after`` (if any) no earlier than ``end``, the moved word's end."""
     if after is not None and timed[after].start < end:
-        nxt = timed[after]
+        nxt, end = timed[after], round(end, 3)
         timed[after] = TimedWord(end, max(end, nxt.end), nxt.confidence)

@@ -36,6 +36,7 @@ def other_speech_ends(pieces, edges, asr, matched_asr, cue_of, keys, asr_keys, e
             after[first_word] = end
     return after
 
+
 def heard_before(anchor, first_word, asr, matched_asr, cue_of, keys=None, asr_keys=None):
     """Where the other speech the recogniser heard just before ``anchor`` ends, or None.
 

@@ -19,6 +19,7 @@ WHISPER_LAG = 0.08       # Whisper word starts run late by about this much
 HEARD_ALIKE = 0.45
 MIN_HEARD_LETTERS = 8    # fewer recognised letters than this can't overrule anything
 CUE_REACH = 3.0          # seconds a cue's own words may lie from where its times put them
+CHANCE_MATCH_WORDS = 4  # words a cue needs for one matched word of it to be chance, not evidence it was said
 EXTRA_WORDS = 3          # recognised words more than the subtitles have between two anchors: an unsubtitled line
 
 
