@@ -5,6 +5,7 @@ keeps its append-only file in ``folder``, so it can be stopped and started
 again with its data.
 """
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -24,9 +25,34 @@ def redis_executable():
 
 
 def free_port():
+    """A port nothing on 127.0.0.1 listens on, from below the kernel's ephemeral range.
+
+    A port the kernel hands out for ``bind(0)`` is one it also hands out as the local end of
+    outgoing connections, so between this call and the server's own bind another process's
+    connection could take it (``Address already in use``). Ports below that range are never
+    taken that way.
+    """
+    high = _ephemeral_range_start()
+    low = max(1024, high - 20000)
+    for _ in range(200 if low < high else 0):
+        port = random.randrange(low, high)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def _ephemeral_range_start():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as ports:
+            return int(ports.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default; elsewhere any port below it is as good
 
 
 class LocalRedis:

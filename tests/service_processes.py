@@ -69,20 +69,34 @@ class ServiceProcesses:
         time.sleep(down_for)
         self.start_redis()
 
-    def start_api(self, workers=2, threads=32):
+    def start_api(self, workers=2, threads=32, tries=3):
+        """Start gunicorn; should its port be taken meanwhile, on another port (up to ``tries`` times)."""
+        for _ in range(tries):
+            if self._start_api(workers, threads):
+                return
+            self.api_port = free_port()
+        raise RuntimeError("the API did not start")
+
+    def _answers(self):
+        try:
+            requests.get(self.base_url + "/users/me/tasks", timeout=5)
+            return True
+        except requests.RequestException:
+            return False
+
+    def _start_api(self, workers, threads):
+        """True once the API answers; False if gunicorn exited first or took more than 20 s."""
         self.api = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "gthread", "--threads", str(threads),
              "-b", f"127.0.0.1:{self.api_port}", "--log-level", "warning", "srtmedia:create_app()"],
             env=self.environment(), cwd=ROOT, **self._output("api"))
         deadline = time.monotonic() + 20
-        while True:
-            try:
-                requests.get(self.base_url + "/users/me/tasks", timeout=5)
-                return
-            except requests.RequestException:
-                if time.monotonic() > deadline or self.api.poll() is not None:
-                    raise RuntimeError("the API did not start")
-                time.sleep(0.1)
+        while not self._answers():
+            if time.monotonic() > deadline or self.api.poll() is not None:
+                _end(self.api, signal.SIGTERM)
+                return False
+            time.sleep(0.1)
+        return True
 
     def stop_api(self):
         _end(self.api, signal.SIGTERM)
