@@ -88,7 +88,7 @@ def test_a_chunk_failed_for_a_cue_not_spoken_is_aligned_without_it(talk):
     run = Run([Anchor(i, k, 0.0, 0.0) for k, i in enumerate(said)], 0.0, 1.0)
     chunk = Chunk(0, len(words) - 1, 0.0, len(cut) / SAMPLE_RATE)
     assert ForcedAligner().align(int16_samples(cut, chunk.start, chunk.end), sum(tokens, []), 0.0) is None
-    times, left_out = _without_a_cue(cut, chunk, tokens, run, asr, cue_of)
+    times, left_out = _without_a_cue(cut, chunk, tokens, run, asr, cues, cue_of)
     assert (left_out.first, left_out.last) == (cue_of.index(1), len(cue_of) - 1 - cue_of[::-1].index(1))
     timed = [None] * len(words)
     store_times(timed, [[] if cue_of[i] == 1 else t for i, t in enumerate(tokens)], chunk, times)
@@ -98,6 +98,33 @@ def test_a_chunk_failed_for_a_cue_not_spoken_is_aligned_without_it(talk):
             assert abs(timed[i].start - w.start) <= 0.15
 
 
+def test_of_two_cues_none_of_whose_words_matched_the_one_left_out_is_the_one_over_silence():
+    lines = ["The first of them is simple.", "A goat herder noticed his animals.", "A scientist noticed milkmaids.",
+             "An engineer noticed a bridge starting to sway."]
+    pieces, spoken, t = [np.zeros(SAMPLE_RATE, np.float32)], [], 1.0
+    for k, text in enumerate(lines):
+        audio = synthesize(text)
+        # The third line is muted: its cue is one the media lacks.
+        pieces += [audio * (0.0 if k == 2 else 1.0), np.zeros(int(GAP * SAMPLE_RATE), np.float32)]
+        spoken.append((t, t + len(audio) / SAMPLE_RATE, text))
+        t += len(audio) / SAMPLE_RATE + GAP
+    audio = np.concatenate(pieces)
+    cues = parse_subtitles(srt_text(spoken))
+    words = words_from_cues(cues)
+    tokens = [[normalize(w.text)] for w in words]
+    cue_of = [w.cue_index for w in words]
+    # The second line was heard, but as other words, so none of it matched; the third, muted, not at all.
+    asr = [RecognizedWord("mumbled" if cue_of[k] == 1 else w, s + (e - s) * n / len(text.split()),
+                          s + (e - s) * (n + 1) / len(text.split()), 0.9)
+           for s, e, text in spoken for n, w in enumerate(text.split())
+           for k in [len(" ".join(lines[:lines.index(text)]).split()) + n] if cue_of[k] != 2]
+    said = [k for k in range(len(words)) if cue_of[k] != 2]
+    run = Run([Anchor(i, said.index(i), 0.0, 0.0) for i in said if cue_of[i] in (0, 3)], 0.0, 1.0)
+    chunk = Chunk(0, len(words) - 1, 0.0, len(audio) / SAMPLE_RATE)
+    times, left_out = _without_a_cue(audio, chunk, tokens, run, asr, cues, cue_of)
+    assert left_out is not None and {cue_of[left_out.first], cue_of[left_out.last]} == {2}
+
+
 def test_a_chunk_failed_with_every_cue_heard_is_not_aligned_without_one(talk):
     audio, cues, transcript, spoken = talk
     words = words_from_cues(cues)
@@ -105,7 +132,7 @@ def test_a_chunk_failed_with_every_cue_heard_is_not_aligned_without_one(talk):
     run = Run([Anchor(i, i, 0.0, 0.0) for i in range(len(words))], 0.0, 1.0)
     # Every cue's words were heard: none of them is one the media lacks.
     chunk = Chunk(0, len(words) - 1, 0.0, spoken[0][0] + 0.5)
-    assert _without_a_cue(audio, chunk, tokens, run, transcript.words, [w.cue_index for w in words]) == (None, None)
+    assert _without_a_cue(audio, chunk, tokens, run, transcript.words, cues, [w.cue_index for w in words]) == (None, None)
 
 
 def test_a_chunk_begun_inside_its_first_word_takes_its_start_from_the_speech_run_on_into_it():

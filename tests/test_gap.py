@@ -3,30 +3,31 @@ import numpy as np
 
 from srtmedia.pipeline.model import Cue, TimedWord
 from srtmedia.pipeline.text.words import words_from_cues
-from srtmedia.pipeline.timing.gap import Gap, _alike_part, _plausible_lengths, _voiced_enough
+from srtmedia.pipeline.timing.gap import Gap
+from srtmedia.pipeline.timing.said import alike_part, plausible_lengths, voiced_enough
 from srtmedia.pipeline.timing.sync import Anchor, Run
 
 
 def test_a_short_word_in_a_line_is_said_but_a_squeezed_line_is_not():
     # "Public libraries are a surprisingly radical idea": "a" took 50 ms.
-    assert _plausible_lengths([0.35, 0.5, 0.12, 0.05, 0.6, 0.4, 0.35])
+    assert plausible_lengths([0.35, 0.5, 0.12, 0.05, 0.6, 0.4, 0.35])
     # The aligner's least time for every word: squeezed into a pause.
-    assert not _plausible_lengths([0.04, 0.05, 0.04, 0.05, 0.04])
-    assert not _plausible_lengths([0.3, 0.02, 0.4])
-    assert not _plausible_lengths([0.3, 2.1, 0.4])
+    assert not plausible_lengths([0.04, 0.05, 0.04, 0.05, 0.04])
+    assert not plausible_lengths([0.3, 0.02, 0.4])
+    assert not plausible_lengths([0.3, 2.1, 0.4])
 
 
 def test_one_short_word_stretched_into_a_commas_pause_does_not_unsay_its_line():
     # "Birds seem to use the position of the sun, the pattern of the stars,"
     # after a break: the "the" after "sun," lay 62 % on the comma's pause.
     voiced = [0.89, 1.0, 0.77, 1.0, 0.91, 0.91, 1.0, 1.0, 1.0, 0.38, 0.81, 1.0, 1.0, 0.86]
-    assert _voiced_enough(voiced, [0.3] * len(voiced))
+    assert voiced_enough(voiced, [0.3] * len(voiced))
     # Squeezed into a pause, most words lie on silence.
-    assert not _voiced_enough([0.3, 0.9, 0.2, 0.35, 0.9], [0.3] * 5)
+    assert not voiced_enough([0.3, 0.9, 0.2, 0.35, 0.9], [0.3] * 5)
     # A short line has no word to spare.
-    assert not _voiced_enough([0.9, 0.3, 0.9], [0.3] * 3)
+    assert not voiced_enough([0.9, 0.3, 0.9], [0.3] * 3)
     # Each word over half on sound, but most of the time tried on silence.
-    assert not _voiced_enough([0.9, 0.5, 0.5, 0.5, 0.5], [0.1, 0.5, 0.5, 0.5, 0.5])
+    assert not voiced_enough([0.9, 0.5, 0.5, 0.5, 0.5], [0.1, 0.5, 0.5, 0.5, 0.5])
 
 
 def _gap(heard_at):
@@ -92,14 +93,14 @@ def test_a_line_said_just_after_an_advert_is_found_at_the_end_of_its_stretch():
     line = "and that as always is where the real work begins".split()
     n = len(advert.split())
     heard = _said(advert, 26.5) + _said("and that i'm always is when the real work begins", 26.5 + n * 0.3 + 0.45)
-    assert _alike_part(heard, line) == (heard[n][0], heard[-1][1])
+    assert alike_part(heard, line) == (heard[n][0], heard[-1][1])
     # With the advert's last phrase (after a pause) the line is alike too, but less.
     last = heard[:n - 3] + [(s + 0.3, e + 0.3, k) for s, e, k in heard[n - 3:]]
-    assert _alike_part(last, line) == (last[n][0], last[-1][1])
+    assert alike_part(last, line) == (last[n][0], last[-1][1])
     # Another line is not found in it, and a line heard alone is the whole stretch.
-    assert _alike_part(heard, "birds seem to use the position of the sun".split()) is None
+    assert alike_part(heard, "birds seem to use the position of the sun".split()) is None
     alone = heard[n:]
-    assert _alike_part(alone, line) == (alone[0][0], alone[-1][1])
+    assert alike_part(alone, line) == (alone[0][0], alone[-1][1])
 
 
 def _placed_over(audio, said, other):

@@ -383,13 +383,30 @@ def test_a_short_word_voice_activity_detection_missed_before_a_stops_closure_sta
     assert abs(timed[0].start - said) <= 0.03, timed[0]
 
 
-def test_a_word_parted_from_other_speech_keeps_its_start():
+def test_a_word_parted_from_other_speech_keeps_its_start_unless_it_opens_on_silence_with_no_closure():
     word = synthesize("entrance")
     audio = np.concatenate([_seconds(0.5), word, _seconds(0.5)])
     energy = Energy(audio, speech=[(0.44, 0.56 + len(word) / SAMPLE_RATE)])
     end = 0.5 + len(word) / SAMPLE_RATE
-    moved, kept = [TimedWord(0.3, end, 0.9)], [TimedWord(0.3, end, 0.9)]
+    moved, kept, vowel = ([TimedWord(0.3, end, 0.9)] for _ in range(3))
     snap_to_onsets(moved, energy, first_phones={0: "EH"})
-    # Aligned with the last words of a line run on into it, the aligner's start is the boundary.
-    snap_to_onsets(kept, energy, first_phones={0: "EH"}, parted={0})
-    assert moved[0].start > 0.4 and kept[0].start == 0.3
+    # Aligned with the last words of a line run on into it, the aligner's start is the boundary:
+    # a first phone with a closure ("d") may open on silence...
+    snap_to_onsets(kept, energy, first_phones={0: "D"}, parted={0})
+    # ... a vowel may not.
+    snap_to_onsets(vowel, energy, first_phones={0: "EH"}, parted={0})
+    assert moved[0].start > 0.4 and kept[0].start == 0.3 and abs(vowel[0].start - moved[0].start) <= 0.02
+
+
+def test_a_word_with_an_unvoiced_first_phone_glued_over_a_silent_pause_starts_after_it():
+    before, after = synthesize("stuck in our heads."), synthesize("who asks why")
+    end_of_before = 0.5 + len(before) / SAMPLE_RATE
+    said = end_of_before + 0.15
+    audio = np.concatenate([_seconds(0.5), before, _seconds(0.15), after, _seconds(0.5)])
+    # "who" runs from the end of "heads." over the pause: silence hides no h.
+    glued = end_of_before - 0.04
+    timed = [TimedWord(end_of_before - 0.5, glued, 0.9), TimedWord(glued, said + 0.2, 0.9)]
+    energy = Energy(audio, speech=[(0.45, said + len(after) / SAMPLE_RATE + 0.06)])
+    snap_to_onsets(timed, energy, first_phones={0: "HH", 1: "HH"})
+    assert abs(timed[1].start - said) <= 0.06, (timed[1], said)
+

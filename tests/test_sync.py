@@ -5,6 +5,7 @@ import pytest
 
 from srtmedia.pipeline.timing.mapping import Words, find_map
 from srtmedia.pipeline.model import Cue
+from srtmedia.pipeline.timing import sync
 from srtmedia.pipeline.timing.sync import Anchor, contradicts, cue_edges, describe
 
 
@@ -264,3 +265,11 @@ def test_a_removed_cue_is_not_a_segment_on_the_common_words_of_a_like_line(seed)
     changed = Words(keys, times, cue_of, words.cues, [k for k, _ in heard], [t for _, t in heard])
     _, runs, _ = find_map(changed)
     assert not any(changed.cue_of[a.sub] == 22 for r in runs for a in r.anchors)
+
+
+def test_a_few_words_heard_where_a_cue_was_crammed_are_other_words_unless_part_of_it():
+    said = ["unless", "to", "be", "rather", "cold", "hearted", "and", "rather", "selfish", "is", "to", "be"]
+    assert sync.other_words(said, ["he", "was", "not", "an", "old", "sposed"])
+    assert not sync.other_words(said, ["rather", "selfish", "is"])
+    assert not sync.other_words(said, ["cold", "hearted", "end"])       # misheard, still the cue's
+    assert not sync.other_words(said, ["he", "was"])                    # too few letters to tell

@@ -94,7 +94,7 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
             raise Cancelled()
         left_out = None
         if times is None:
-            times, left_out = _without_a_cue(audio, chunk, tokens, run_of[k], asr, cue_of)
+            times, left_out = _without_a_cue(audio, chunk, tokens, run_of[k], asr, cues, cue_of)
         if times is not None:
             store_times(timed, _tokens_without(tokens, left_out), chunk, times)
         if left_out or times is None:
@@ -105,7 +105,7 @@ def align_words(audio, words, cues, transcript, options, progress=None, is_cance
     run_on, parted = runs_on(after, timed, energy), {}
     for piece, plan, e in zip(pieces, plans, edges):
         if e[0] in run_on and after_other_speech(timed, plan[0], tokens, asr,
-                                                 first_heard(piece.anchors[0], e[0], keys, asr_keys, matched_asr),
+                                                 first_heard(piece.anchors[0], e[0], keys, asr_keys, matched_asr, asr),
                                                  audio, transcript.language or "en"):
             parted[e[0]] = timed[e[0]].start
     gap = Gap(audio, words, cues, keys, tokens, energy, asr, asr_keys)
@@ -221,14 +221,16 @@ def _fallback(timed, run, chunk, asr, sub_times):
     return guessed
 
 
-def _without_a_cue(audio, chunk, tokens, run, asr, cue_of):
+def _without_a_cue(audio, chunk, tokens, run, asr, cues, cue_of):
     """A chunk forced alignment failed on, aligned without one of its cues: (times, that cue's words
     as a Chunk), or (None, None).
 
     A cue the media lacks makes the aligner fail on the whole chunk, and the
     map then guesses every cue of it. Only a cue under half of whose words
-    the recogniser heard may be the one left out (fewest heard first), and
-    only if the heard words then lie where the recogniser heard them.
+    the recogniser heard may be the one left out (fewest heard first; of
+    those, the one over whose mapped time it heard least speech: a misheard
+    cue was still heard as something), and only if the heard words then lie
+    where the recogniser heard them.
     """
     heard = {a.sub: asr[a.asr].start - sync.WHISPER_LAG for a in run.anchors
              if asr[a.asr].heard and chunk.first <= a.sub <= chunk.last}
@@ -238,8 +240,9 @@ def _without_a_cue(audio, chunk, tokens, run, asr, cue_of):
             members.setdefault(cue_of[i], []).append(i)
     if len(members) < 2:
         return None, None
-    candidates = sorted((sum(i in heard for i in ws) / len(ws), c) for c, ws in members.items())
-    for share, c in candidates:
+    candidates = sorted((sum(i in heard for i in ws) / len(ws), _speech_heard(asr, run, cues[c]), c)
+                        for c, ws in members.items())
+    for share, _, c in candidates:
         if share >= 0.5:
             break
         out = Chunk(members[c][0], members[c][-1], chunk.start, chunk.end)
@@ -254,6 +257,13 @@ def _without_a_cue(audio, chunk, tokens, run, asr, cue_of):
         if off and float(np.median(off)) <= LEFT_OUT_NEAR:
             return times, out
     return None, None
+
+
+def _speech_heard(asr, run, cue):
+    """Seconds of recognised speech over where ``run`` maps ``cue``."""
+    a, b = run.media_time(cue.start), run.media_time(cue.end)
+    return sum(max(0.0, min(b, w.end - sync.WHISPER_LAG) - max(a, w.start - sync.WHISPER_LAG))
+               for w in asr if w.heard)
 
 
 def _tokens_without(tokens, left_out):

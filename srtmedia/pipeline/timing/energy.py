@@ -201,12 +201,12 @@ class Energy:
         first, last = high[high < k].max(initial=-1) + 1, high[high > k].min(initial=len(db))
         return (a + first) / 100, (a + last) / 100, float(db[k])
 
-    def pause_level(self, floor, t):
+    def pause_level(self, floor, t, quietest=5):
         """Whether ``floor`` (dB) is a pause's around ``t``: within PAUSE_LEVEL dB of the quietest sound
-        AROUND it (silence, or a music bed), not a quiet phone's over the pauses' floor."""
+        AROUND it (silence, or a music bed; its ``quietest`` percentile), not a quiet phone's over the pauses' floor."""
         a = int(round(t * 100))
         around = self.db[max(0, a - int(AROUND * 100)):a + int(AROUND * 100)]
-        return len(around) > 0 and floor <= np.percentile(around, 5) + PAUSE_LEVEL
+        return len(around) > 0 and floor <= np.percentile(around, quietest) + PAUSE_LEVEL
 
     def speech_start(self, t):
         """Start (s) of the voice activity region that holds ``t``, or -inf outside every one."""

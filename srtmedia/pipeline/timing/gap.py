@@ -6,25 +6,22 @@ from srtmedia.pipeline.model import TimedWord
 from srtmedia.pipeline.timing import sync
 from srtmedia.pipeline.timing.chunks import Chunk, chunk_tokens, store_times
 from srtmedia.pipeline.timing.forced import int16_samples, shared_aligner
+from srtmedia.pipeline.timing.said import alike_part, chance_match, plausible_lengths, voiced_enough
 
 GAP_CUES = 3          # cues tried at each side of a cut
 GAP_SLACK = 0.6       # seconds around where a side's offset puts the tried cues
-WORD_LEAST = 0.03     # seconds: the aligner's least time for a word (one phone, three 10 ms states)
-WORD_SHORT = 0.06     # seconds: few words said are shorter
-WORD_LONGEST = 1.5    # seconds: no word said is longer; the aligner stretched it over a pause
 HEARD_NEAR = 0.3      # seconds from where a word was said (heard, or its cue mapped) that a re-aligned word may lie
 GAP_SKIP = 2          # cues that fit neither side a gap leaves out, to try those beyond them
 SKIP_NEAR = 1.0       # seconds from its mapped start a cue tried past a left-out one may lie
 STRETCH_GAP = 1.0     # seconds: recognised words further apart are separate stretches of speech
-PHRASE_GAP = 0.3      # seconds: recognised words further apart may be two speakers' lines (a sentence's pause)
-WORD_CUT_ALIKE = 0.75  # likeness a line cut from other speech at any word needs: many more parts to choose from
 ALONE_GAP = 0.5       # seconds of media between a tried cue's mapped times and the side's chunk: tried alone too
-VOICED_WORD = 0.4     # share of a word's frames louder than silence under which it lies mostly on a pause
-VOICED_ALL = 0.6      # ... and of all the words tried together, under which they were not said there
 FIT_WORST = 2.4       # nats a frame by which a cue's words may fit its audio worse than any phones do (clear English)
 FIT_ABOVE = 1.2       # ... or worse than the cues nearby that the recogniser confirmed fit theirs, if that is more
 FIT_REFERENCES = 6    # confirmed cues nearest a tried cue whose median fit says how well said words fit here
 FIT_MARGIN = 0.1      # seconds of audio either side of a cue's words scored with them
+MAPPED_NEAR = 0.3     # seconds off where its segment maps it a cue misheard as other words may start
+# Letters a second no reading reaches: the bench's fastest of 5,400 cues says 21 (espeak at 185 wpm).
+CRAMMED_RATE = 25.0
 
 
 class Gap:
@@ -43,6 +40,8 @@ class Gap:
         self.cue_of = [w.cue_index for w in words]
         self.cues = cues
         self.near = None
+        self.one_segment = False
+        self.misheard = set()  # cues placed where their segment maps them, on speech heard as other words
         self.heard_at = {}
         self.fits = {}   # cue -> fit of a confirmed cue (see _reference_fit)
         self.said = {self.cue_of[m[0]]: m for m in self._by_cue(range(len(keys)))}  # cue -> its said words
@@ -59,14 +58,22 @@ class Gap:
 
         Such a cue (one the media lacks, next to a line the subtitles lack) was
         aligned inside a chunk onto the other line's speech: it is not there.
+        A cue placed where its segment maps it, on speech misheard (``_as_mapped``), is.
+        Where the recogniser skipped some of that speech, what it heard is
+        less than the cue says and tells nothing, unless the aligner crammed
+        the cue into less time than anyone says it in (CRAMMED_RATE): then
+        other words heard there, any number, are the speech it was put on.
         """
         out = []
-        for members in self.said.values():
-            if any(timed[i].start is None for i in members) or not _chance_match(members, matched):
+        for cue, members in self.said.items():
+            if (any(timed[i].start is None for i in members) or not chance_match(members, matched)
+                    or cue in self.misheard):
                 continue
             # A little inside its ends: a neighbour's word heard across the boundary is not this cue's.
             start, end = timed[members[0]].start + 0.1, timed[members[-1]].end - 0.1
-            if end > start and sync.contradicts([self.keys[i] for i in members], self.heard(start, end)):
+            said, heard = [self.keys[i] for i in members], self.heard(start, end)
+            if end > start and (sync.contradicts(said, heard) or (
+                    sync.letters(said) > CRAMMED_RATE * (end - start + 0.2) and sync.other_words(said, heard))):
                 out += members
         return out
 
@@ -75,6 +82,7 @@ class Gap:
         lo = before[1].last + 1 if before else 0
         hi = after[1].first - 1 if after else len(self.keys) - 1
         self.heard_at = {a.sub: a.media_time for side in (before, after) if side for a in side[0].anchors}
+        self.one_segment = bool(before and after and (before[0].offset, before[0].ratio) == (after[0].offset, after[0].ratio))
         gap = [i for i in range(lo, hi + 1) if self.keys[i] and timed[i].start is None]
         if not gap:
             return
@@ -152,7 +160,7 @@ class Gap:
         hi = min((w.start for w in timed[members[-1] + 1:] if w.start is not None),
                  default=len(self.audio) / SAMPLE_RATE)
         keys = [self.keys[i] for i in members]
-        for start, end in filter(None, (_alike_part(stretch, keys) for stretch in self._stretches(lo, hi))):
+        for start, end in filter(None, (alike_part(stretch, keys) for stretch in self._stretches(lo, hi))):
             if self._alone_free(timed, side[0], members, max(lo, start - 0.3), min(hi, end + 0.3)):
                 return True
         return False
@@ -330,16 +338,17 @@ class Gap:
         if moved and not self._moved_to_place(timed, trial, moved, run):
             return 0
         placed = [trial[i] for i in new_words]
-        if any(w.start is None for w in placed) or not _plausible_lengths([w.end - w.start for w in placed]):
+        if any(w.start is None for w in placed) or not plausible_lengths([w.end - w.start for w in placed]):
             return 0
         if self.near is not None and abs(
                 placed[0].start - run.media_time(self.cues[self.cue_of[new_words[0]]].start)) > self.near:
             return 0
         voiced = [self.energy.voiced(w.start, w.end) for w in placed]
-        if (not _voiced_enough(voiced, [w.end - w.start for w in placed])
+        if (not voiced_enough(voiced, [w.end - w.start for w in placed])
                 or any(self.energy.speech_share(w.start, w.end) < 0.5 for w in placed)):
             return 0
-        if sync.contradicts([self.keys[i] for i in new_words], self.heard(placed[0].start, placed[-1].end)):
+        misheard = sync.contradicts([self.keys[i] for i in new_words], self.heard(placed[0].start, placed[-1].end))
+        if misheard and not self._as_mapped(placed[0].start, run, new_words[0]):
             return 0
         kept = self._said_part(trial, new_words, inner_first)
         if not kept and not moved:
@@ -347,7 +356,19 @@ class Gap:
         for i in set(new_words) - set(kept):
             trial[i] = TimedWord(None, None, 0.0)
         timed[:] = trial
+        if misheard:
+            self.misheard |= {self.cue_of[i] for i in kept}
         return len(kept)
+
+    def _as_mapped(self, start, run, first):
+        """Whether ``first`` (a cue's first word) starts within MAPPED_NEAR of where its segment maps it,
+        in a gap inside one segment (no cut).
+
+        There the map, not the recogniser, says where the cue was said: speech
+        it heard as quite other words (a mishearing under noise) is the cue's
+        if the cue's words fit it (``_said_part``).
+        """
+        return self.one_segment and abs(start - run.media_time(self.cues[self.cue_of[first]].start)) <= MAPPED_NEAR
 
     def _said_part(self, timed, new_words, inner_first):
         """The words of the cues of ``new_words`` that sound said, from the inner end up to the first that does not."""
@@ -362,58 +383,3 @@ class Gap:
         if inner_first is None and len(said) < len(cues):
             return []
         return sorted(i for members in said for i in members)
-
-
-def _chance_match(members, matched):
-    """True when no more of a cue's words were matched than chance explains: none, or one
-    of four or more (a "the" of the next line's speech)."""
-    count = sum(i in matched for i in members)
-    return count == 0 or (count == 1 and len(members) >= sync.CHANCE_MATCH_WORDS)
-
-
-def _alike_part(stretch, keys):
-    """(start, end) of the part of a stretch of recognised words most like ``keys``, if alike: the
-    whole stretch, or its phrases from its start or up to its end; else None.
-
-    A line said just after (or before) other speech, an advert in a break
-    say, with no more than a sentence's pause between, is one stretch with
-    it, which as a whole resembles neither; the line is the phrases at the
-    stretch's edge. Only the most alike part is tried: one that takes in a
-    phrase of the other speech as well may still be alike, and the line
-    aligned there would start on it. Parts inside a stretch are not tried:
-    the more parts, the likelier one resembles a line by chance. A line run
-    on from other speech with no pause at all (seed 940184: "...standard
-    time, and they sent it down") is the words at the stretch's edge from
-    any word on, which must then be much more alike (WORD_CUT_ALIKE).
-    """
-    cuts = [n for n in range(1, len(stretch)) if stretch[n][0] - stretch[n - 1][1] >= PHRASE_GAP]
-    at_pauses = [(0, len(stretch))] + [(0, n) for n in cuts] + [(n, len(stretch)) for n in cuts]
-    at_words = [p for n in range(1, len(stretch)) if n not in cuts for p in ((0, n), (n, len(stretch)))]
-    alike = [(score, a, b) for parts, least in ((at_pauses, sync.HEARD_ALIKE), (at_words, WORD_CUT_ALIKE))
-             for a, b in parts if (score := sync.likeness(keys, [k for _, _, k in stretch[a:b]])) >= least]
-    if not alike:
-        return None
-    _, a, b = max(alike)
-    return stretch[a][0], stretch[b - 1][1]
-
-
-def _voiced_enough(voiced, lengths):
-    """Whether words whose ``voiced`` shares of sound over ``lengths`` seconds lie on speech.
-
-    All together firmly; word by word loosely: a word may run on over a
-    comma's pause, and a short word after one ("the sun, the pattern") may
-    be stretched back into it, so one word in five may lie mostly on the
-    pause. Squeezed into a pause or onto a break, most words do.
-    """
-    weak = sum(v < VOICED_WORD for v in voiced)
-    return weak <= len(voiced) // 5 and sum(v * n for v, n in zip(voiced, lengths)) >= VOICED_ALL * sum(lengths)
-
-
-def _plausible_lengths(lengths):
-    """Whether words lasting ``lengths`` seconds were said, not squeezed into a pause.
-
-    Squeezed, every word gets the aligner's least time; said, a word as short
-    as "a" may take 50 ms, but few words in a line do.
-    """
-    short = sum(n < WORD_SHORT for n in lengths)
-    return all(WORD_LEAST <= n <= WORD_LONGEST for n in lengths) and short <= max(1, len(lengths) // 5)

@@ -17,20 +17,17 @@ of the bed that runs into the voice with no dip is told by its pitch (notes).
 """
 from srtmedia.pipeline.model import TimedWord
 from srtmedia.pipeline.timing.energy import BREATH_SPAN, VOICE_SPAN, VOICING_LAG
+from srtmedia.pipeline.timing.glued import LEAD_VOICED, PAUSE, past_tail, pause_after_unvoiced
 from srtmedia.pipeline.timing.notes import rise_past_note
 from srtmedia.pipeline.timing.parked import PARKED, SYLLABLE, VAD_PAD, move_out_of_silence, move_to, region_heard_in
 
-PAUSE = 0.05          # seconds: the window Energy.pause looks for silence with
 OWN_SPAN = 3.0        # dB under the voice after a silence a sound before it must be, to be another's
-LEAD_VOICED = 0.05    # seconds of sound before voicing a voiced first phone explains (a stop's burst)
 # ... and the unvoiced ones: a fricative's hiss, an aspiration or a burst.
 LEADS = {"S": 0.2, "SH": 0.2, "F": 0.2, "TH": 0.2, "CH": 0.15, "HH": 0.1, "P": 0.1, "T": 0.1, "K": 0.1}
+CLOSED = {"B", "D", "G", "JH"}  # voiced first phones that open on a closure's silence
 VAD_EARLY = 0.15      # seconds a word may start before voice activity detection's region does
-GLUED_PAUSE = 0.1     # seconds of a pause's floor at a glued word's start that are no closure in running speech
-PAUSE_DEPTH = 20.0    # dB the voice after such a pause rises over its floor
-TAIL_RISE = 1.0       # dB the tail of the previous word a glued word opens on may swell by (its last vowel)
 REGION_LEAD = 0.5     # seconds (a short word or two) a late chunk start may cut off the start of a voice region
-VAD_LATE = 0.2        # seconds a region may start after a voice that rises out of silence (after music, a long pause)
+VAD_LATE = 0.25       # seconds a region may start after a voice that rises out of silence (after music, a long pause)
 
 
 def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15, guessed=frozenset(),
@@ -44,7 +41,8 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15, 
     line the subtitles lack) with no pause: they are not moved earlier, onto it.
     Words in ``parted`` were aligned with that speech's last words, which
     parted them from it: their start stands (a rise after a stop's closure
-    inside the word is no pause before it).
+    inside the word is no pause before it), unless a first phone with no
+    closure (a vowel, a nasal, w, l, r) was begun on a pause's floor.
     """
     first_phones = first_phones or {}
     heard_at = heard_at or {}
@@ -60,6 +58,9 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15, 
         lead = LEADS.get(first_phones.get(k), LEAD_VOICED)
         parked = word.start - previous_end < 0.02 or energy.voiced(word.start, word.end) < 0.5
         if k in parted:
+            onset = past_tail(energy, word, lead) if first_phones.get(k) not in CLOSED and lead <= LEAD_VOICED else None
+            if onset is not None:
+                timed[k] = TimedWord(round(onset, 3), word.end, word.confidence)
             previous_end = word.end
             continue
         region = region_heard_in(energy, word, heard) if heard - word.start > PARKED else None
@@ -105,11 +106,11 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15, 
                 # cue's times put it (a sentence's last word in the pause its cue runs on into),
                 # and moved onto the next sound it would push that sound's own word late.
                 move_out_of_silence(timed, k, energy)
-        elif lead <= LEAD_VOICED and k not in run_on:
-            onset = _past_tail(energy, word, lead)
+        elif k not in run_on:
+            onset = past_tail(energy, word, lead)
             if onset is not None:
                 timed[k] = TimedWord(round(onset, 3), word.end, word.confidence)
-            elif (pause := _pause_after_unvoiced(energy, word, lead)) is not None:
+            elif lead <= LEAD_VOICED and (pause := pause_after_unvoiced(energy, word, lead)) is not None:
                 move_out_of_silence(timed, k, energy, since=pause)
         onset = _past_note(energy, timed[k].start, timed[k], lead)
         if onset != timed[k].start:
@@ -132,54 +133,6 @@ def _region_lead(energy, previous_end, word):
             and energy.pause(region + VAD_PAD, word.start) is None):
         return region - VAD_EARLY
     return word.start
-
-
-def _past_tail(energy, word, lead):
-    """Where a word glued onto the previous word's end starts when it opens on that word's tail and a pause, or None.
-
-    With no room for a short pause (a comma's), the aligner runs the next
-    word from where the previous one stops, over the pause: its start then
-    lies on the tail of the previous word's sound (no louder than its end,
-    under a syllable long), then GLUED_PAUSE or more at the floor of the
-    pauses around (silence, or a bed), and the voice rises PAUSE_DEPTH dB
-    out of it. A voiced first phone cannot be that floor; an unvoiced one
-    (a quiet f or th under a bed) can, so those words are left as aligned.
-    """
-    found = energy.speech_onset(word.start, word.end, lead)
-    trough = energy.trough(word.start, found[0]) if found is not None else None
-    if trough is None:
-        return None
-    first, last, floor = trough
-    length = round(last - first, 2)
-    if (first - word.start > SYLLABLE or length < GLUED_PAUSE
-            or not energy.pause_level(floor, first)
-            or energy.loudest(word.start, first) > energy.loudest(word.start - PAUSE, word.start) + TAIL_RISE
-            or energy.loudest(found[1], found[1] + 0.2) - floor < PAUSE_DEPTH):
-        return None
-    return found[0]
-
-
-def _pause_after_unvoiced(energy, word, lead):
-    """Where the pause starts after a glued word with a voiced first phone but no voice, then voice: or None.
-
-    The aligner may run a short word ("and") from the previous word's end
-    onto a breath or a click in the pause, and the next word over the
-    rest of the pause onto its voice. A word with no voiced frame whose
-    first phone is voiced, on sound VOICE_SPAN dB under the voice after
-    the pause (GLUED_PAUSE or more at the pauses' floor) that follows, was
-    not said there: it belongs after that pause.
-    """
-    if energy.has_voice(word.start, word.end):
-        return None
-    voice = energy.speech_onset(word.end, word.end + 2 * GLUED_PAUSE + SYLLABLE, lead)
-    trough = energy.trough(word.start, voice[0]) if voice is not None else None
-    if trough is None:
-        return None
-    start, end, floor = trough
-    if (energy.quieter(word.start, start, voice[1]) < VOICE_SPAN or round(end - start, 2) < GLUED_PAUSE
-            or not energy.pause_level(floor, start)):
-        return None
-    return start
 
 
 def _past_note(energy, start, word, lead):
@@ -319,6 +272,10 @@ def _own_onset(energy, onset, word, lead, said_at=None):
         # A voiced sound, then silence, then the lead into the voice: an
         # unvoiced first phone (a hiss, a burst) cannot be that sound, which is
         # a note of a bed or another's word however loud it is.
+        return _lead_after(energy, onset, found, lead)
+    if found and lead > LEAD_VOICED and found[1] - onset > lead + VOICING_LAG and energy.periodic(onset, found[0]):
+        # Periodic sound running with no dip into the lead from further before
+        # the voice than the phone reaches: a note of a bed, not a hiss or a burst.
         return _lead_after(energy, onset, found, lead)
     hiss = _hiss_after_note(energy, onset, found[1], lead) if found else None
     if hiss is not None:

@@ -22,6 +22,7 @@ EARLY = 0.3           # seconds before the recogniser's start a cue's first word
 GLUED = 0.02          # seconds between two aligned words under which the second runs on from the first
 LONE_PAUSE = 0.5      # seconds before a recognised word searched for the silence that leaves it alone
 LONE_SLACK = 0.05     # seconds Whisper's start of a word may lie before its sound rises out of silence
+MISHEARD_GAP = 0.3    # seconds between recognised words that part a cue's misheard first words from other speech
 
 
 def other_speech_ends(pieces, edges, asr, matched_asr, cue_of, keys, asr_keys, energy):
@@ -32,7 +33,7 @@ def other_speech_ends(pieces, edges, asr, matched_asr, cue_of, keys, asr_keys, e
         anchor, first_word = piece.anchors[0], edge[0]
         end = heard_before(anchor, first_word, asr, matched_asr, cue_of, keys, asr_keys)
         if end is not None and not lone_after_pause(
-                asr, first_heard(anchor, first_word, keys, asr_keys, matched_asr) - 1, energy):
+                asr, first_heard(anchor, first_word, keys, asr_keys, matched_asr, asr) - 1, energy):
             after[first_word] = end
     return after
 
@@ -46,7 +47,7 @@ def heard_before(anchor, first_word, asr, matched_asr, cue_of, keys=None, asr_ke
     line the subtitles lack, or a mishearing of the cue before, never this
     chunk's. (Inside a cue, extra words are often a mishearing of its own.)
     """
-    first = first_heard(anchor, first_word, keys, asr_keys, matched_asr)
+    first = first_heard(anchor, first_word, keys, asr_keys, matched_asr, asr)
     j = first - 1
     if (anchor.sub - (anchor.asr - first) != first_word or j < 0 or j in matched_asr
             or not (asr[j].heard and asr[first].heard)
@@ -55,13 +56,17 @@ def heard_before(anchor, first_word, asr, matched_asr, cue_of, keys=None, asr_ke
     return min(asr[j].end, asr[first].start) - sync.WHISPER_LAG
 
 
-def first_heard(anchor, first_word, keys=None, asr_keys=None, matched_asr=()):
+def first_heard(anchor, first_word, keys=None, asr_keys=None, matched_asr=(), asr=None):
     """Index of the recognised word that starts the chunk whose first anchor is ``anchor``.
 
     The anchor's own, unless the up to LEAD_WORDS subtitle words before it
-    from ``first_word`` were recognised, word for word, just before it but
-    left unmatched (a short word like "the" is seldom an anchor): those
-    start it, and the speech before them is another's.
+    from ``first_word`` were recognised just before it but left unmatched (a
+    short word like "the" is seldom an anchor): those start it, and the
+    speech before them is another's. They were heard word for word, or
+    (given the recognised words ``asr``) misheard ("A printing" for "The
+    printing") as as many words that run on into the anchor after a pause
+    in what was heard (MISHEARD_GAP): the speech before that pause is no
+    part of the cue's.
     """
     n = anchor.sub - first_word
     if keys is None or not 0 < n <= LEAD_WORDS or anchor.asr < n:
@@ -69,7 +74,17 @@ def first_heard(anchor, first_word, keys=None, asr_keys=None, matched_asr=()):
     heard = range(anchor.asr - n, anchor.asr)
     if any(k in matched_asr or not asr_keys[k] for k in heard):
         return anchor.asr
-    return anchor.asr - n if [asr_keys[k] for k in heard] == keys[first_word:anchor.sub] else anchor.asr
+    if [asr_keys[k] for k in heard] == keys[first_word:anchor.sub]:
+        return anchor.asr - n
+    return anchor.asr - n if asr is not None and _misheard_lead(asr, anchor.asr - n, anchor.asr) else anchor.asr
+
+
+def _misheard_lead(asr, first, anchor):
+    """Whether the recognised words ``first``..``anchor`` - 1 follow a pause in what was heard and run on into ``anchor``."""
+    if first == 0 or not all(asr[k].heard for k in range(first - 1, anchor + 1)):
+        return False
+    return (asr[first].start - asr[first - 1].end >= MISHEARD_GAP
+            and all(asr[k + 1].start - asr[k].end < MISHEARD_GAP for k in range(first, anchor)))
 
 
 def lone_after_pause(asr, j, energy):

@@ -17,6 +17,9 @@ WHISPER_LAG = 0.08       # Whisper word starts run late by about this much
 # Letter similarity (difflib ratio) of unrelated English phrases is 0.25-0.43 at
 # the 95th percentile; Whisper's mishearings of the right words score 0.5-0.95.
 HEARD_ALIKE = 0.45
+# Share of recognised letters found, in order, in subtitle words they are part of: other words' reach
+# about half by chance (letters are few), a mishearing of the subtitle's own nine in ten.
+HEARD_WITHIN = 0.7
 MIN_HEARD_LETTERS = 8    # fewer recognised letters than this can't overrule anything
 CUE_REACH = 3.0          # seconds a cue's own words may lie from where its times put them
 CHANCE_MATCH_WORDS = 4  # words a cue needs for one matched word of it to be chance, not evidence it was said
@@ -55,6 +58,21 @@ def contradicts(sub_keys, heard_keys):
     if len(heard) < max(MIN_HEARD_LETTERS, len(said) / 2):
         return False
     return SequenceMatcher(None, said, heard, autojunk=False).ratio() < HEARD_ALIKE
+
+
+def other_words(sub_keys, heard_keys):
+    """True when at least MIN_HEARD_LETTERS were recognised and, however few, they are not part of these
+    subtitle words (under HEARD_WITHIN of their letters found in them, in order)."""
+    said, heard = _letters(sub_keys), _letters(heard_keys)
+    if len(heard) < MIN_HEARD_LETTERS:
+        return False
+    found = sum(block.size for block in SequenceMatcher(None, said, heard, autojunk=False).get_matching_blocks())
+    return found < HEARD_WITHIN * len(heard)
+
+
+def letters(keys):
+    """How many letters ``keys`` (normalised words) hold: how long they take to say."""
+    return len(_letters(keys))
 
 
 def alike(sub_keys, heard_keys):
