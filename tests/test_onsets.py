@@ -410,3 +410,15 @@ def test_a_word_with_an_unvoiced_first_phone_glued_over_a_silent_pause_starts_af
     snap_to_onsets(timed, energy, first_phones={0: "HH", 1: "HH"})
     assert abs(timed[1].start - said) <= 0.06, (timed[1], said)
 
+
+
+def test_a_voiced_word_put_wholly_on_a_bed_note_in_a_pause_the_detector_heard_starts_in_the_next_region():
+    word = synthesize("none of this")
+    note = _hum(0.3, level=float(np.abs(word).max()) / 8)
+    audio = np.concatenate([_seconds(0.2), note, word, _seconds(0.5)])
+    said = 0.5
+    # The aligner put "none" on the note and ended it before the voice; no recogniser heard it.
+    timed = [TimedWord(0.22, 0.45, 0.9)]
+    energy = Energy(audio, speech=[(0.0, 0.05), (said - 0.03, said + len(word) / SAMPLE_RATE)])
+    snap_to_onsets(timed, energy, first_phones={0: "N"})
+    assert abs(timed[0].start - said) <= 0.05, timed[0]

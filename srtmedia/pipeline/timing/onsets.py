@@ -19,7 +19,8 @@ from srtmedia.pipeline.model import TimedWord
 from srtmedia.pipeline.timing.energy import BREATH_SPAN, VOICE_SPAN, VOICING_LAG
 from srtmedia.pipeline.timing.glued import LEAD_VOICED, PAUSE, past_tail, pause_after_unvoiced
 from srtmedia.pipeline.timing.notes import rise_past_note
-from srtmedia.pipeline.timing.parked import PARKED, SYLLABLE, VAD_PAD, move_out_of_silence, move_to, region_heard_in
+from srtmedia.pipeline.timing.parked import (PARKED, SYLLABLE, VAD_PAD, move_out_of_silence, move_to, region_after,
+                                             region_heard_in)
 
 OWN_SPAN = 3.0        # dB under the voice after a silence a sound before it must be, to be another's
 # ... and the unvoiced ones: a fricative's hiss, an aspiration or a burst.
@@ -64,6 +65,8 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15, 
             previous_end = word.end
             continue
         region = region_heard_in(energy, word, heard) if heard - word.start > PARKED else None
+        if region is None and lead <= LEAD_VOICED and k not in guessed:
+            region = region_after(energy, word)
         if region is not None:
             move_to(timed, k, region)
             previous_end = timed[k].end

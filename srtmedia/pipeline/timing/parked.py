@@ -10,6 +10,7 @@ PARKED = 0.25         # seconds a word may end before Whisper heard it start
 SYLLABLE = 0.15       # seconds of sound that make a syllable of a word, not another word's tail
 VAD_PAD = 0.06        # seconds voice activity regions reach past the voice (speech.py: speech_pad_ms)
 WORD_LEAST = 0.03     # seconds: the aligner's least time for a word (one phone, three 10 ms states)
+REGION_AFTER = 0.25   # seconds after the end of a word put in a pause that the region it was said in may start
 
 
 def region_heard_in(energy, word, heard):
@@ -25,6 +26,21 @@ def region_heard_in(energy, word, heard):
     gap = energy.speech_gap(word.start, heard + SYLLABLE)
     return (gap[1] if gap is not None and gap[0] - word.start <= SYLLABLE + VAD_PAD and gap[1] >= word.end
             else None)
+
+
+def region_after(energy, word):
+    """Start of the voice region just after a word the aligner put wholly in the pause before it, on
+    sound (a bed's), or None.
+
+    Under a bed the aligner may begin a cue's first word on a note in the
+    pause, and end it before the voice. With no recogniser's time to say
+    so (``region_heard_in``), voice activity detection's pause does: a word
+    with a voiced first phone (the caller's to tell) lies in a region.
+    """
+    gap = energy.speech_gap(word.start, word.end + REGION_AFTER)
+    if gap is None or gap[0] > word.start or gap[1] < word.end or energy.voiced(word.start, word.end) < 0.5:
+        return None
+    return gap[1]
 
 
 def move_to(timed, k, start):
