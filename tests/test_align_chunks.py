@@ -189,6 +189,27 @@ def test_a_cue_first_word_glued_onto_the_cue_before_long_before_it_was_heard_is_
     assert _pulled_early(glued, chunk, heard, asr, [0, 0, 0]) == []
 
 
+def test_a_cue_first_word_is_not_pulled_to_a_word_counted_back_from_its_anchor_among_more_words_heard():
+    from srtmedia.pipeline.model import TimedWord
+    from srtmedia.pipeline.timing.realign import _pulled_early
+    from srtmedia.pipeline.timing.chunks import Chunk
+
+    # "... kilometres | thick covered much": heard "kilometers it come a much", "much" the anchor.
+    asr = [RecognizedWord(w, s, e, 0.9) for w, s, e in [("kilometers", 14.2, 14.7), ("it", 14.7, 15.2),
+                                                         ("come", 15.2, 15.35), ("a", 15.35, 15.55),
+                                                         ("much", 15.55, 15.7)]]
+    heard = {0: Anchor(0, 0, 14.2, 14.2), 3: Anchor(3, 4, 15.55, 15.55)}
+    timed = [TimedWord(14.2, 14.8, 0.9), TimedWord(14.8, 15.06, 0.9), TimedWord(15.07, 15.42, 0.9),
+             TimedWord(15.42, 15.64, 0.9)]
+    chunk = Chunk(0, 3, 13.0, 17.0)
+    # Counted back two words from "much", "come" is taken for "thick": "it" before it runs on into it.
+    assert _pulled_early(timed, chunk, heard, asr, [0, 1, 1, 1], {0, 4}) == []
+    # Heard after a pause, "come a" are the cue's first two words, misheard.
+    paused = asr[:2] + [RecognizedWord(w.text, w.start + 0.4, w.end + 0.4, 0.9) for w in asr[2:]]
+    moved = {0: heard[0], 3: Anchor(3, 4, 15.95, 15.95)}
+    assert _pulled_early(timed, chunk, moved, paused, [0, 1, 1, 1], {0, 4}) == [1]
+
+
 def test_a_lone_word_heard_after_a_pause_before_a_cue_is_its_first_syllable_not_another_line():
     from srtmedia.pipeline.timing.realign import lone_after_pause
 

@@ -164,7 +164,7 @@ def realign_past(timed, unspoken, chunks, run_of, tokens, asr, energy, audio, cu
 def _pulled_early(timed, chunk, heard, asr, cue_of, matched_asr=()):
     """The first words of the chunk's cues (after its first) glued onto the previous word's end and
     EARLY or more before the recogniser heard them: as the cue's anchor, or as up to LEAD_WORDS
-    unmatched words (misheard) just before it."""
+    unmatched words (misheard) just before it, after a matched word or a pause in what was heard."""
     out = []
     for k, a in sorted(heard.items()):
         first = next((j for j in range(k, max(chunk.first, k - LEAD_WORDS) - 1, -1)
@@ -175,6 +175,10 @@ def _pulled_early(timed, chunk, heard, asr, cue_of, matched_asr=()):
             continue
         said = a.asr - (k - first)
         if any(j < 0 or j in matched_asr or not asr[j].heard for j in range(said, a.asr)):
+            continue
+        if said > 0 and said - 1 not in matched_asr and asr[said].start - asr[said - 1].end < MISHEARD_GAP:
+            # More words were heard than the cue has before its anchor: counted back, the one
+            # taken for its first is another ("it come a" for "thick covered").
             continue
         if asr[said].start - sync.WHISPER_LAG - timed[first].start >= EARLY:
             out.append(first)
