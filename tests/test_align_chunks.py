@@ -155,22 +155,12 @@ def test_an_unmatched_first_word_heard_just_before_the_anchor_parts_the_cue_from
     assert first_heard(anchor, 1, ["it", "a", "sun"], asr_keys, {3}) == 3
     assert heard_before(anchor, 1, asr, {3}, cue_of, keys, asr_keys) == pytest.approx(1.0 - 0.08)
     assert heard_before(anchor, 1, asr, {3}, cue_of) is None
-
-
-def test_a_misheard_first_word_after_a_pause_in_what_was_heard_parts_the_cue_from_the_line_before():
-    # "... to the minute." (a line the subtitles lack), a pause, then the cue "A sun came up" heard as "the sun".
-    from srtmedia.pipeline.timing.realign import first_heard, heard_before
-
-    asr = [RecognizedWord("the", 0.4, 0.5, 0.9), RecognizedWord("minute", 0.5, 1.0, 0.9),
-           RecognizedWord("the", 1.5, 1.6, 0.9), RecognizedWord("sun", 1.7, 2.0, 0.9)]
-    asr_keys = ["the", "minute", "the", "sun"]
-    anchor = Anchor(2, 3, 1.7, 1.7)
-    keys, cue_of = ["it", "a", "sun"], [0, 1, 1]
-    assert first_heard(anchor, 1, keys, asr_keys, {3}, asr) == 2
-    assert heard_before(anchor, 1, asr, {3}, cue_of, keys, asr_keys) == pytest.approx(1.0 - 0.08)
-    # With no pause before it, the word heard is the other line's last, not the cue's.
+    # Misheard ("the sun" for "A sun"), it still starts the cue: a pause in what was heard parts it
+    # from the line before; with none, the word heard is that line's last.
+    assert first_heard(anchor, 1, ["it", "a", "sun"], asr_keys, {3}, asr) == 2
+    assert heard_before(anchor, 1, asr, {3}, cue_of, ["it", "a", "sun"], asr_keys) == pytest.approx(1.0 - 0.08)
     run_on = [RecognizedWord(w.text, w.start - (0.45 if k == 2 else 0.0), w.end, 0.9) for k, w in enumerate(asr)]
-    assert first_heard(anchor, 1, keys, asr_keys, {3}, run_on) == 3
+    assert first_heard(anchor, 1, ["it", "a", "sun"], asr_keys, {3}, run_on) == 3
 
 
 def test_a_cue_first_word_glued_onto_the_cue_before_long_before_it_was_heard_is_pulled_early():
