@@ -28,12 +28,11 @@ def past_tail(energy, word, lead):
     under a syllable long), then GLUED_PAUSE or more at the floor of the
     pauses around (silence, or a bed), and the voice rises PAUSE_DEPTH dB
     out of it. A voiced first phone cannot be that floor; an unvoiced one
-    (a quiet f or th under a bed) can, so those words are left as aligned,
-    unless the floor is silence, which hides no phone.
+    (a quiet f or th) can, so the caller leaves those words as aligned.
     """
     found = energy.speech_onset(word.start, word.end, lead)
     trough = energy.trough(word.start, found[0]) if found is not None else None
-    if trough is None or (lead > LEAD_VOICED and trough[2] >= energy.threshold):
+    if trough is None:
         return None
     first, last, floor = trough
     length = round(last - first, 2)

@@ -109,11 +109,11 @@ def snap_to_onsets(timed, energy, heard_at=None, first_phones=None, reach=0.15, 
                 # cue's times put it (a sentence's last word in the pause its cue runs on into),
                 # and moved onto the next sound it would push that sound's own word late.
                 move_out_of_silence(timed, k, energy)
-        elif k not in run_on:
+        elif lead <= LEAD_VOICED and k not in run_on:
             onset = past_tail(energy, word, lead)
             if onset is not None:
                 timed[k] = TimedWord(round(onset, 3), word.end, word.confidence)
-            elif lead <= LEAD_VOICED and (pause := pause_after_unvoiced(energy, word, lead)) is not None:
+            elif (pause := pause_after_unvoiced(energy, word, lead)) is not None:
                 move_out_of_silence(timed, k, energy, since=pause)
         onset = _past_note(energy, timed[k].start, timed[k], lead)
         if onset != timed[k].start:
@@ -275,10 +275,6 @@ def _own_onset(energy, onset, word, lead, said_at=None):
         # A voiced sound, then silence, then the lead into the voice: an
         # unvoiced first phone (a hiss, a burst) cannot be that sound, which is
         # a note of a bed or another's word however loud it is.
-        return _lead_after(energy, onset, found, lead)
-    if found and lead > LEAD_VOICED and found[1] - onset > lead + VOICING_LAG and energy.periodic(onset, found[0]):
-        # Periodic sound running with no dip into the lead from further before
-        # the voice than the phone reaches: a note of a bed, not a hiss or a burst.
         return _lead_after(energy, onset, found, lead)
     hiss = _hiss_after_note(energy, onset, found[1], lead) if found else None
     if hiss is not None:

@@ -5,6 +5,7 @@ before the voice, and lets the next word take its sound; the onset snap
 (``onsets``) moves such a word to where the sound resumes.
 """
 from srtmedia.pipeline.model import TimedWord
+from srtmedia.pipeline.timing.energy import BREATH_SPAN
 
 PARKED = 0.25         # seconds a word may end before Whisper heard it start
 SYLLABLE = 0.15       # seconds of sound that make a syllable of a word, not another word's tail
@@ -35,10 +36,13 @@ def region_after(energy, word):
     Under a bed the aligner may begin a cue's first word on a note in the
     pause, and end it before the voice. With no recogniser's time to say
     so (``region_heard_in``), voice activity detection's pause does: a word
-    with a voiced first phone (the caller's to tell) lies in a region.
+    with a voiced first phone (the caller's to tell) lies in a region,
+    unless the sound it was put on is its voice (no more than BREATH_SPAN dB
+    under the voice after: the detector missed a short word, "The").
     """
     gap = energy.speech_gap(word.start, word.end + REGION_AFTER)
-    if gap is None or gap[0] > word.start or gap[1] < word.end or energy.voiced(word.start, word.end) < 0.5:
+    if (gap is None or gap[0] > word.start or gap[1] < word.end or energy.voiced(word.start, word.end) < 0.5
+            or energy.quieter(word.start, word.end, gap[1] + VAD_PAD) < BREATH_SPAN):
         return None
     return gap[1]
 
