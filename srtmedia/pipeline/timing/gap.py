@@ -72,8 +72,8 @@ class Gap:
             # A little inside its ends: a neighbour's word heard across the boundary is not this cue's.
             start, end = timed[members[0]].start + 0.1, timed[members[-1]].end - 0.1
             said, heard = [self.keys[i] for i in members], self.heard(start, end)
-            if end > start and (sync.contradicts(said, heard) or (
-                    sync.letters(said) > CRAMMED_RATE * (end - start + 0.2) and sync.other_words(said, heard))):
+            crammed = sync.letters(said) > CRAMMED_RATE * (timed[members[-1]].end - timed[members[0]].start)
+            if end > start and (sync.contradicts(said, heard) or (crammed and sync.other_words(said, heard))):
                 out += members
         return out
 
@@ -82,7 +82,8 @@ class Gap:
         lo = before[1].last + 1 if before else 0
         hi = after[1].first - 1 if after else len(self.keys) - 1
         self.heard_at = {a.sub: a.media_time for side in (before, after) if side for a in side[0].anchors}
-        self.one_segment = bool(before and after and (before[0].offset, before[0].ratio) == (after[0].offset, after[0].ratio))
+        self.one_segment = bool(before and after
+                                and (before[0].offset, before[0].ratio) == (after[0].offset, after[0].ratio))
         gap = [i for i in range(lo, hi + 1) if self.keys[i] and timed[i].start is None]
         if not gap:
             return

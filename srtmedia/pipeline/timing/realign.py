@@ -80,7 +80,7 @@ def first_heard(anchor, first_word, keys=None, asr_keys=None, matched_asr=(), as
 
 
 def _misheard_lead(asr, first, anchor):
-    """Whether the recognised words ``first``..``anchor`` - 1 follow a pause in what was heard and run on into ``anchor``."""
+    """Whether recognised words ``first``..``anchor`` - 1 follow a pause in what was heard and run on into ``anchor``."""
     if first == 0 or not all(asr[k].heard for k in range(first - 1, anchor + 1)):
         return False
     return (asr[first].start - asr[first - 1].end >= MISHEARD_GAP
